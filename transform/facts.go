@@ -1,0 +1,337 @@
+package transform
+
+import (
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/stagesplit/stagesplit/parser"
+)
+
+// Step is what one instruction of the stage does.
+type Step struct {
+	In *parser.Instruction
+	// Workdir is the WORKDIR in force when the instruction runs ("" = the
+	// base image's).
+	Workdir string
+	// Env holds the ENV and ARG values set by the Dockerfile before the
+	// instruction (ARGs without a default are absent).
+	Env map[string]string
+	// Commands are the shell commands of a RUN.
+	Commands []Command
+	// Installs are the system packages a RUN installs (apt-get, apk).
+	Installs []string
+	// Purges are the system packages a RUN removes again.
+	Purges []string
+}
+
+// FileChanging reports whether the instruction changes the filesystem.
+func (s *Step) FileChanging() bool {
+	switch s.In.Keyword {
+	case "run", "copy", "add":
+		return true
+	}
+	return false
+}
+
+var passShape = &Pass{
+	Name: "shape",
+	Doc: `Leaves alone the files a split does not fit.
+A file is skipped, unchanged, when it already has more than one stage, builds FROM scratch,
+uses ONBUILD (a base image made for others), or has no instruction after FROM.`,
+	Run: func(u *Unit) error {
+		st := u.File.Stages()
+		if len(st) != 1 {
+			u.Skip(st[1].From.StartLine, "already multi-stage (%d FROM instructions)", len(st))
+			return nil
+		}
+		u.Stage = st[0]
+		if strings.EqualFold(u.Stage.Base().BaseName, "scratch") {
+			u.Skip(u.Stage.From.StartLine, "builds FROM scratch: nothing to split")
+			return nil
+		}
+		for _, in := range u.Stage.Body {
+			switch in.Keyword {
+			case "onbuild":
+				u.Skip(in.StartLine, "ONBUILD: this is a base image for other builds, not an application image")
+				return nil
+			case "copy":
+				if c, ok := in.Command.(*instructions.CopyCommand); ok && c.From != "" {
+					u.Skip(in.StartLine, "COPY --from=%s already copies from another image; rewrite by hand", c.From)
+					return nil
+				}
+			}
+		}
+		if len(u.Stage.Body) == 0 {
+			u.Skip(u.Stage.From.StartLine, "no instruction after FROM: nothing is built")
+		}
+		return nil
+	},
+}
+
+var passBase = &Pass{
+	Name:     "base",
+	Doc:      "Reads the base image: family, version, variant, distribution release and libc.\nMeta ARG defaults (ARG before FROM) are substituted; the reference is kept as written.",
+	Requires: []*Pass{passShape},
+	Run: func(u *Unit) error {
+		u.MetaEnv = map[string]string{}
+		lex := shell.NewLex(u.File.Escape)
+		for _, in := range u.File.MetaArgs() {
+			if a, ok := in.Command.(*instructions.ArgCommand); ok {
+				for _, kv := range a.Args {
+					if kv.Value != nil {
+						v, _, err := lex.ProcessWord(*kv.Value, envMap(u.MetaEnv))
+						if err == nil {
+							u.MetaEnv[kv.Key] = v
+						}
+					}
+				}
+			}
+		}
+		raw := u.Stage.Base().BaseName
+		expanded, _, err := lex.ProcessWord(raw, envMap(u.MetaEnv))
+		if err != nil || strings.Contains(expanded, "$") {
+			expanded = raw
+		}
+		u.Base = ParseImage(raw, expanded)
+		if strings.Contains(u.Base.Expanded, "$") || (expanded == "" && raw != "") {
+			u.Skip(u.Stage.From.StartLine, "base image %q depends on an ARG without a default", raw)
+			return nil
+		}
+		rel := u.Base.Release
+		if rel == "" {
+			rel = "unknown release"
+		}
+		u.Fact(u.Stage.From.StartLine, "base image %s: family %q, version %q, %s", u.Base.Expanded, u.Base.Family, u.Base.Version, rel)
+		return nil
+	},
+}
+
+var passSteps = &Pass{
+	Name: "steps",
+	Doc: `Follows WORKDIR, ENV and ARG through the stage and reads the shell of every RUN.
+Shell is parsed with a real shell parser (mvdan.cc/sh): cd, export, env prefixes, &&, ||, ; and
+heredoc scripts are understood. Package installs (apt-get, apk) and purges are listed.`,
+	Requires: []*Pass{passBase},
+	Run: func(u *Unit) error {
+		lex := shell.NewLex(u.File.Escape)
+		workdir := ""
+		env := map[string]string{}
+		base, _ := ConfigOf(u.Base)
+		workdir = base.WorkingDir
+		for _, kv := range base.Env {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[k] = v
+			}
+		}
+		for _, in := range u.Stage.Body {
+			s := &Step{In: in, Workdir: workdir, Env: copyEnv(env)}
+			u.Steps = append(u.Steps, s)
+			switch c := in.Command.(type) {
+			case *instructions.WorkdirCommand:
+				if w, _, err := lex.ProcessWord(c.Path, envMap(env)); err == nil {
+					workdir = Resolve(workdir, w)
+				}
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					if v, _, err := lex.ProcessWord(kv.Value, envMap(env)); err == nil {
+						env[kv.Key] = v
+					}
+				}
+			case *instructions.ArgCommand:
+				for _, kv := range c.Args {
+					if kv.Value != nil {
+						if v, _, err := lex.ProcessWord(*kv.Value, envMap(env)); err == nil {
+							env[kv.Key] = v
+						}
+					} else if v, ok := u.MetaEnv[kv.Key]; ok {
+						env[kv.Key] = v
+					}
+				}
+			case *instructions.RunCommand:
+				script := runScript(c)
+				cmds, err := ParseScript(script, workdir)
+				if err != nil {
+					u.Warn(in.StartLine, "cannot parse the shell of this RUN: %v", err)
+					continue
+				}
+				s.Commands = cmds
+				s.Installs, s.Purges = packages(cmds)
+			}
+		}
+		if why := u.purgedInOneLayer(); why != "" {
+			u.Skip(u.Stage.From.StartLine, "%s", why)
+		}
+		return nil
+	},
+}
+
+// runScript is the shell script a RUN executes.
+func runScript(c *instructions.RunCommand) string {
+	if !c.PrependShell {
+		// Exec form: quote the words so the shell parser sees them as such.
+		q := make([]string, len(c.CmdLine))
+		for i, w := range c.CmdLine {
+			q[i] = shellQuote(w)
+		}
+		return strings.Join(q, " ")
+	}
+	if len(c.Files) > 0 && len(c.CmdLine) == 1 && strings.HasPrefix(strings.TrimSpace(c.CmdLine[0]), "<<") {
+		return c.Files[0].Data
+	}
+	return strings.Join(c.CmdLine, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>(){}*?[]#~!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// packages lists the system packages installed and purged by commands.
+func packages(cmds []Command) (installs, purges []string) {
+	for _, c := range cmds {
+		args := c.Args
+		if len(args) < 2 {
+			continue
+		}
+		name := c.Name()
+		var verb string
+		var rest []string
+		switch name {
+		case "apt-get", "apt", "aptitude":
+			for i, a := range args[1:] {
+				if !strings.HasPrefix(a, "-") {
+					verb, rest = a, args[i+2:]
+					break
+				}
+			}
+			switch verb {
+			case "install":
+				installs = append(installs, pkgWords(rest)...)
+			case "purge", "remove", "autoremove":
+				purges = append(purges, pkgWords(rest)...)
+			}
+		case "apk":
+			for i, a := range args[1:] {
+				if !strings.HasPrefix(a, "-") {
+					verb, rest = a, args[i+2:]
+					break
+				}
+			}
+			switch verb {
+			case "add":
+				installs = append(installs, apkWords(rest)...)
+			case "del":
+				purges = append(purges, apkWords(rest)...)
+			}
+		}
+	}
+	return installs, purges
+}
+
+func pkgWords(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") || a == "" {
+			continue
+		}
+		name, _, _ := strings.Cut(a, "=")
+		out = append(out, name)
+	}
+	return out
+}
+
+// apkWords skips apk's option values (--virtual NAME).
+func apkWords(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--virtual" || a == "-t" || a == "--repository" || a == "-X" {
+			i++
+			continue
+		}
+		if strings.HasPrefix(a, "-") || a == "" {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+type envMap map[string]string
+
+func (e envMap) Get(k string) (string, bool) { v, ok := e[k]; return v, ok }
+func (e envMap) Keys() []string {
+	out := make([]string, 0, len(e))
+	for k := range e {
+		out = append(out, k)
+	}
+	return out
+}
+
+func copyEnv(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// lastFileChanging returns the index in u.Steps of the last RUN, COPY or
+// ADD, or -1.
+func (u *Unit) lastFileChanging() int {
+	for i := len(u.Steps) - 1; i >= 0; i-- {
+		if u.Steps[i].FileChanging() {
+			return i
+		}
+	}
+	return -1
+}
+
+// finalWorkdir is the WORKDIR the image ends with ("" when none is known).
+func (u *Unit) finalWorkdir() string {
+	if len(u.Steps) == 0 {
+		return ""
+	}
+	last := u.Steps[len(u.Steps)-1]
+	if w, ok := last.In.Command.(*instructions.WorkdirCommand); ok {
+		lex := shell.NewLex(u.File.Escape)
+		if p, _, err := lex.ProcessWord(w.Path, envMap(last.Env)); err == nil {
+			return Resolve(last.Workdir, p)
+		}
+	}
+	return last.Workdir
+}
+
+// contextDirs maps directories in the image to the build context: a
+// `COPY . <dir>` (or ADD) puts the whole context at dir.
+func (u *Unit) contextDirs() []string {
+	var out []string
+	lex := shell.NewLex(u.File.Escape)
+	for _, s := range u.Steps {
+		var sd instructions.SourcesAndDest
+		switch c := s.In.Command.(type) {
+		case *instructions.CopyCommand:
+			if c.From != "" {
+				continue
+			}
+			sd = c.SourcesAndDest
+		case *instructions.AddCommand:
+			sd = c.SourcesAndDest
+		default:
+			continue
+		}
+		for _, src := range sd.SourcePaths {
+			if path.Clean(src) == "." {
+				dest, _, err := lex.ProcessWord(sd.DestPath, envMap(s.Env))
+				if err == nil {
+					out = append(out, Resolve(s.Workdir, dest))
+				}
+			}
+		}
+	}
+	return out
+}

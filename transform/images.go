@@ -1,0 +1,216 @@
+package transform
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Image is a parsed image reference from a FROM line.
+type Image struct {
+	// Ref is the reference as written (variables unexpanded).
+	Ref string
+	// Expanded is Ref with the meta ARG defaults substituted.
+	Expanded string
+	// Name is the repository without registry defaults ("golang", "node",
+	// "gcr.io/distroless/static-debian12"); Tag and Digest as written after
+	// expansion.
+	Name, Tag, Digest string
+	// Family is the key of the image table ("golang", "node", ...), or "".
+	Family string
+	// Version is the leading version part of the tag ("1.22", "20"), or "".
+	Version string
+	// Variant is the rest of the tag after the version ("bookworm",
+	// "alpine3.19", "slim-bullseye"), or "".
+	Variant string
+	// Release is the distribution release the image is built on
+	// ("bookworm", "trixie", "alpine3.19"), from the tag or the dated
+	// defaults table; "" when unknown.
+	Release string
+	// Libc is "glibc" or "musl" (or "" when unknown).
+	Libc string
+}
+
+// ParseImage splits an (expanded) image reference. raw is kept in Ref.
+func ParseImage(raw, expanded string) Image {
+	im := Image{Ref: raw, Expanded: expanded}
+	ref := expanded
+	if i := strings.Index(ref, "@"); i >= 0 {
+		im.Digest = ref[i+1:]
+		ref = ref[:i]
+	}
+	// The tag is after the last colon that follows the last slash (a colon
+	// before a slash is a registry port).
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		im.Tag = ref[i+1:]
+		ref = ref[:i]
+	}
+	name := strings.ToLower(ref)
+	name = strings.TrimPrefix(name, "docker.io/")
+	name = strings.TrimPrefix(name, "index.docker.io/")
+	name = strings.TrimPrefix(name, "library/")
+	im.Name = name
+	im.Family = familyOf(name)
+	im.Version, im.Variant = splitTag(im.Tag)
+	im.Release, im.Libc = releaseOf(im)
+	return im
+}
+
+// familyOf maps official image names (and their common mirrors) to a
+// family key.
+func familyOf(name string) string {
+	base := name
+	for _, p := range []string{"mirror.gcr.io/", "public.ecr.aws/docker/library/", "registry.hub.docker.com/"} {
+		base = strings.TrimPrefix(base, p)
+	}
+	base = strings.TrimPrefix(base, "library/")
+	switch base {
+	case "golang", "node", "debian", "ubuntu", "alpine", "python", "ruby", "rust", "openjdk", "maven", "gradle", "eclipse-temurin", "php":
+		return base
+	}
+	if strings.HasPrefix(base, "gcr.io/distroless/") {
+		return "distroless"
+	}
+	return ""
+}
+
+var versionRe = regexp.MustCompile(`^(\d+(?:\.\d+)*)(?:-(.*))?$`)
+
+func splitTag(tag string) (version, variant string) {
+	if tag == "" {
+		return "", ""
+	}
+	if m := versionRe.FindStringSubmatch(tag); m != nil {
+		return m[1], m[2]
+	}
+	return "", tag // "latest", "bookworm", "lts-slim", "alpine"
+}
+
+var releases = []string{"bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal"}
+
+func releaseOf(im Image) (release, libc string) {
+	v := im.Variant
+	if strings.HasPrefix(v, "alpine") || strings.Contains(v, "-alpine") || im.Family == "alpine" {
+		rel := "alpine"
+		if i := strings.Index(v, "alpine"); i >= 0 {
+			rel = v[i:]
+		}
+		if im.Family == "alpine" && im.Version != "" {
+			rel = "alpine" + im.Version
+		}
+		return rel, "musl"
+	}
+	for _, r := range releases {
+		if strings.Contains(v, r) || (im.Family == "debian" && (im.Tag == r || strings.HasPrefix(im.Tag, r+"-"))) {
+			return r, "glibc"
+		}
+	}
+	if im.Family == "debian" {
+		if rel, ok := debianVersions[im.Version]; ok {
+			return rel, "glibc"
+		}
+	}
+	if im.Family == "ubuntu" {
+		if rel, ok := ubuntuVersions[im.Version]; ok {
+			return rel, "glibc"
+		}
+	}
+	if im.Family == "distroless" {
+		if strings.Contains(im.Name, "debian12") {
+			return "bookworm", "glibc"
+		}
+		if strings.Contains(im.Name, "debian13") {
+			return "trixie", "glibc"
+		}
+	}
+	if rel := defaultRelease(im); rel != "" {
+		return rel, "glibc"
+	}
+	return "", ""
+}
+
+var debianVersions = map[string]string{"11": "bullseye", "12": "bookworm", "13": "trixie", "10": "buster"}
+var ubuntuVersions = map[string]string{"20.04": "focal", "22.04": "jammy", "24.04": "noble"}
+
+// defaultRelease is the Debian release behind an official image tag that
+// does not name one. The Docker official images moved their default from
+// bookworm to trixie on 2025-08-12 (docker-library/official-images#19675
+// and the golang:1.24 rebuild that day): versions still published after it
+// are on trixie; older ones were last built on bookworm. Table as of
+// 2026-11.
+func defaultRelease(im Image) string {
+	if im.Variant != "" && im.Variant != "slim" {
+		return ""
+	}
+	major, minor := versionParts(im.Version)
+	switch im.Family {
+	case "golang":
+		if im.Version == "" { // latest
+			return "trixie"
+		}
+		if major == 1 && minor >= 24 || major > 1 || im.Version == "1" {
+			return "trixie"
+		}
+		if major == 1 && minor >= 20 {
+			return "bookworm"
+		}
+	case "rust":
+		if im.Version == "" || major > 1 || major == 1 && minor >= 89 || im.Version == "1" {
+			return "trixie"
+		}
+		if major == 1 && minor >= 70 {
+			return "bookworm"
+		}
+	}
+	return ""
+}
+
+func versionParts(v string) (major, minor int) {
+	parts := strings.Split(v, ".")
+	if len(parts) > 0 {
+		major, _ = strconv.Atoi(parts[0])
+	}
+	if len(parts) > 1 {
+		minor, _ = strconv.Atoi(parts[1])
+	}
+	return major, minor
+}
+
+// BaseConfig is the part of an image's config that a Dockerfile inherits
+// and that the self-check compares. Values mirror the official images.
+type BaseConfig struct {
+	Env        []string
+	WorkingDir string
+	Entrypoint []string
+	Cmd        []string
+	User       string
+}
+
+const stdPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// ConfigOf returns the inherited config of a known image, and whether the
+// image is known.
+func ConfigOf(im Image) (BaseConfig, bool) {
+	switch im.Family {
+	case "golang":
+		return BaseConfig{
+			Env:        []string{"PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "GOLANG_VERSION=" + im.Version, "GOTOOLCHAIN=local", "GOPATH=/go"},
+			WorkingDir: "/go",
+			Cmd:        []string{"bash"},
+		}, true
+	case "node":
+		return BaseConfig{Env: []string{stdPath, "NODE_VERSION=" + im.Version}, Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"node"}}, true
+	case "debian", "ubuntu":
+		return BaseConfig{Env: []string{stdPath}, Cmd: []string{"bash"}}, true
+	case "alpine":
+		return BaseConfig{Env: []string{stdPath}, Cmd: []string{"/bin/sh"}}, true
+	case "distroless":
+		c := BaseConfig{Env: []string{stdPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}, WorkingDir: "/"}
+		if strings.Contains(im.Tag, "nonroot") {
+			c.User = "65532"
+			c.WorkingDir = "/home/nonroot"
+		}
+		return c, true
+	}
+	return BaseConfig{}, false
+}

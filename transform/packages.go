@@ -1,0 +1,186 @@
+package transform
+
+import (
+	"fmt"
+
+	"github.com/stagesplit/stagesplit/parser"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// buildOnlyPackages are compilers and tools that only the build needs.
+var buildOnlyPackages = map[string]bool{
+	"build-essential": true, "gcc": true, "g++": true, "make": true, "cmake": true, "pkg-config": true,
+	"pkgconf": true, "autoconf": true, "automake": true, "libtool": true, "git": true, "musl-dev": true,
+	"python3": true, "python": true, "python3-dev": true, "node-gyp": true, "build-base": true,
+	"binutils": true, "patch": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true,
+	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
+	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "upx": true, "upx-ucl": true,
+}
+
+// devToRuntime maps a Debian build package to the library package a
+// program linked against it needs at run time, per release (Rails'
+// generator and REWRITE-RULES §4). "*" applies to every release.
+var devToRuntime = map[string]map[string]string{
+	"libpq-dev":                  {"*": "libpq5"},
+	"default-libmysqlclient-dev": {"*": "libmariadb3"},
+	"libmariadb-dev":             {"*": "libmariadb3"},
+	"libssl-dev":                 {"bookworm": "libssl3", "bullseye": "libssl1.1", "trixie": "libssl3t64", "buster": "libssl1.1"},
+	"libffi-dev":                 {"bookworm": "libffi8", "trixie": "libffi8", "bullseye": "libffi7", "buster": "libffi6"},
+	"libxml2-dev":                {"*": "libxml2"},
+	"libxslt1-dev":               {"*": "libxslt1.1"},
+	"libjpeg-dev":                {"*": "libjpeg62-turbo"},
+	"libjpeg62-turbo-dev":        {"*": "libjpeg62-turbo"},
+	"zlib1g-dev":                 {"*": "zlib1g"},
+	"libsqlite3-dev":             {"*": "libsqlite3-0"},
+	"libyaml-dev":                {"*": "libyaml-0-2"},
+	"libcurl4-openssl-dev":       {"bookworm": "libcurl4", "bullseye": "libcurl4", "trixie": "libcurl4t64", "buster": "libcurl4"},
+	"libpng-dev":                 {"*": "libpng16-16", "trixie": "libpng16-16t64"},
+}
+
+// apkDevToRuntime is the same for Alpine.
+var apkDevToRuntime = map[string]string{
+	"postgresql-dev": "libpq", "libpq-dev": "libpq", "mariadb-dev": "mariadb-connector-c", "openssl-dev": "openssl",
+	"libffi-dev": "libffi", "libxml2-dev": "libxml2", "libxslt-dev": "libxslt", "jpeg-dev": "libjpeg-turbo",
+	"zlib-dev": "zlib", "sqlite-dev": "sqlite-libs", "yaml-dev": "yaml", "curl-dev": "libcurl", "libpng-dev": "libpng",
+}
+
+var skipPackages = regexp.MustCompile(`^(ca-certificates|tzdata|apt-transport-https|software-properties-common|lsb-release)$`)
+
+var passPackages = &Pass{
+	Name: "packages",
+	Doc: `Decides the system packages the runtime stage needs.
+Compilers, headers and download tools stay in the builder; a -dev package a native build linked
+against becomes its run-time library (libpq-dev -> libpq5, zlib1g-dev -> zlib1g, per Debian
+release); other packages the Dockerfile installed (an image tool, fonts) are installed again;
+curl or wget called by HEALTHCHECK, CMD or ENTRYPOINT are installed, because slim images lack them.
+ca-certificates and tzdata are kept. A runtime without a package manager (distroless) is then
+replaced by the slim Debian image of the builder's release.`,
+	Requires: []*Pass{passGolang, passNode},
+	Run: func(u *Unit) error {
+		p := u.Plan
+		if p == nil {
+			return nil
+		}
+		needs := u.runtimeNeeds()
+		purged := map[string]bool{}
+		for _, s := range u.Steps {
+			for _, x := range s.Purges {
+				purged[x] = true
+			}
+		}
+		type reason struct {
+			why  string
+			line int
+		}
+		want := map[string]reason{}
+		musl := u.Base.Libc == "musl"
+		for _, s := range u.Steps {
+			for _, pkg := range s.Installs {
+				if purged[pkg] || strings.Contains(pkg, "$") {
+					continue
+				}
+				switch {
+				case musl:
+					if rt, ok := apkDevToRuntime[pkg]; ok {
+						if p.Ecosystem != "go" || !u.goIsStatic() {
+							want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
+						}
+						continue
+					}
+					if strings.HasSuffix(pkg, "-dev") || buildOnlyPackages[pkg] {
+						continue
+					}
+				case devToRuntime[pkg] != nil:
+					if p.Ecosystem == "go" && u.goIsStatic() {
+						continue // a static binary links nothing at run time
+					}
+					rel := u.Base.Release
+					m := devToRuntime[pkg]
+					rt, ok := m[rel]
+					if !ok {
+						rt, ok = m["*"]
+					}
+					if !ok {
+						u.Skip(s.In.StartLine, "%s needs a run-time library whose name depends on the Debian release, and the release of %s is unknown", pkg, u.Base.Expanded)
+						return nil
+					}
+					want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
+					continue
+				case strings.HasSuffix(pkg, "-dev") || buildOnlyPackages[pkg]:
+					continue
+				}
+				if skipPackages.MatchString(pkg) {
+					continue
+				}
+				want[pkg] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time", s.In.StartLine, pkg), s.In.StartLine}
+			}
+		}
+		for tool, line := range needs.Tools {
+			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
+		}
+		if len(want) == 0 {
+			return nil
+		}
+		if p.Runtime.Family == "distroless" {
+			rel := u.Base.Release
+			if rel == "" || u.Base.Libc == "musl" {
+				rel = "bookworm"
+			}
+			ref := "debian:" + rel + "-slim"
+			u.Fact(u.Stage.From.StartLine, "runtime %s instead of distroless: the container needs system packages (%s)", ref, strings.Join(mapKeys(want), ", "))
+			p.Runtime = ParseImage(ref, ref)
+		}
+		names := mapKeys(want)
+		var why []string
+		line := 0
+		for _, n := range names {
+			why = append(why, want[n].why)
+			if line == 0 || want[n].line < line {
+				line = want[n].line
+			}
+		}
+		in := u.installRun(p.Runtime, names)
+		p.RuntimeRuns = append([]Gen{{In: in, Why: strings.Join(why, "; "), Line: line}}, p.RuntimeRuns...)
+		return nil
+	},
+}
+
+func (u *Unit) goIsStatic() bool {
+	if u.Plan == nil || u.Plan.Runtime.Family == "distroless" {
+		return true
+	}
+	for _, ins := range u.Plan.BuilderInserts {
+		if strings.Contains(strings.Join(ins.In.Text, " "), "CGO_ENABLED=0") {
+			return true
+		}
+	}
+	for _, d := range u.Decisions {
+		if d.Pass == "golang" && strings.HasPrefix(d.Message, "CGO_ENABLED=0") {
+			return true
+		}
+	}
+	return false
+}
+
+// installRun is the RUN that installs packages on the runtime image,
+// written the way the official images do (no recommends, no apt lists).
+func (u *Unit) installRun(rt Image, pkgs []string) *parser.Instruction {
+	if rt.Libc == "musl" || rt.Family == "alpine" {
+		return u.File.New("RUN", "RUN apk add --no-cache "+strings.Join(pkgs, " "))
+	}
+	return u.File.New("RUN",
+		"RUN apt-get update",
+		"    && apt-get install -y --no-install-recommends "+strings.Join(pkgs, " "),
+		"    && rm -rf /var/lib/apt/lists/*")
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,280 @@
+package transform
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/stagesplit/stagesplit/parser"
+)
+
+// Plan is what an ecosystem pass decided the split must do. The split pass
+// carries it out.
+type Plan struct {
+	Ecosystem string
+	// Runtime is the base image of the new final stage.
+	Runtime Image
+	// Copies are what the runtime stage receives from the builder.
+	Copies []Copy
+	// BuilderInserts are instructions added to the builder before an
+	// existing instruction.
+	BuilderInserts []Insert
+	// BuilderTail are instructions added at the end of the builder stage.
+	BuilderTail []Gen
+	// RuntimeRuns run in the runtime stage before the copies (as root).
+	RuntimeRuns []Gen
+	// RuntimeReplays run in the runtime stage after the copies.
+	RuntimeReplays []Gen
+}
+
+// Copy is one COPY --from=build.
+type Copy struct {
+	Src, Dst string
+	Why      string
+	Line     int // the source line that makes it necessary
+}
+
+// Insert places a generated instruction before an existing one.
+type Insert struct {
+	Before *parser.Instruction
+	Gen
+}
+
+// Gen is a generated instruction with its reason.
+type Gen struct {
+	In   *parser.Instruction
+	Why  string
+	Line int
+}
+
+// Needs is what the image's run-time configuration requires of the runtime
+// base image.
+type Needs struct {
+	// Shell is set, with the line that needs it, when /bin/sh must exist.
+	Shell     bool
+	ShellLine int
+	ShellWhy  string
+	// Tools are programs the HEALTHCHECK, CMD or ENTRYPOINT call that a
+	// slim image lacks (curl, wget), with the line.
+	Tools map[string]int
+	// Exec is the program the container runs (first word of ENTRYPOINT, or
+	// of CMD without ENTRYPOINT), and the arguments after it.
+	Exec     string
+	ExecArgs []string
+	ExecLine int
+	// Toolchain is the line where the run-time command needs the toolchain.
+	Toolchain     int
+	ToolchainWhat string
+	// User is the final USER ("" for the base image's).
+	User     string
+	UserLine int
+}
+
+var slimMissingTools = map[string]bool{"curl": true, "wget": true, "nc": true, "netcat": true, "ps": true, "jq": true, "git": true}
+
+var devServerRe = regexp.MustCompile(`\b(go run|npm run (dev|watch|serve|start:dev)|yarn (dev|watch|serve|start:dev)|pnpm (dev|watch|serve|start:dev)|nodemon|ts-node|ts-node-dev|next dev|vite( |$)|vite dev|webpack-dev-server|webpack serve|cargo run|mvn spring-boot:run|gradle bootRun|python setup.py develop)\b`)
+
+// runtimeNeeds reads the final CMD, ENTRYPOINT, HEALTHCHECK and USER of
+// the stage.
+func (u *Unit) runtimeNeeds() Needs {
+	n := Needs{Tools: map[string]int{}}
+	var ep, cmd *parser.Instruction
+	var epWords, cmdWords []string
+	var epShell, cmdShell bool
+	for _, s := range u.Steps {
+		switch c := s.In.Command.(type) {
+		case *instructions.EntrypointCommand:
+			ep, epWords, epShell = s.In, c.CmdLine, c.PrependShell
+			cmd, cmdWords = nil, nil // ENTRYPOINT resets an earlier CMD
+		case *instructions.CmdCommand:
+			cmd, cmdWords, cmdShell = s.In, c.CmdLine, c.PrependShell
+		case *instructions.UserCommand:
+			n.User, n.UserLine = c.User, s.In.StartLine
+		case *instructions.HealthCheckCommand:
+			if c.Health == nil || len(c.Health.Test) == 0 || c.Health.Test[0] == "NONE" {
+				continue
+			}
+			test := c.Health.Test
+			words := test[1:]
+			if test[0] == "CMD-SHELL" {
+				n.setShell(s.In.StartLine, "HEALTHCHECK runs through a shell")
+				words = strings.Fields(strings.Join(words, " "))
+			}
+			for _, w := range words {
+				if slimMissingTools[path.Base(w)] {
+					n.Tools[path.Base(w)] = s.In.StartLine
+				}
+			}
+		}
+	}
+	check := func(in *parser.Instruction, words []string, shellForm bool, what string) {
+		if in == nil {
+			return
+		}
+		line := strings.Join(words, " ")
+		if m := devServerRe.FindString(line); m != "" && n.Toolchain == 0 {
+			n.Toolchain, n.ToolchainWhat = in.StartLine, m
+		}
+		if shellForm {
+			n.setShell(in.StartLine, what+" is in shell form")
+			words = strings.Fields(line)
+		}
+		if len(words) > 0 && strings.HasSuffix(words[0], ".sh") {
+			n.setShell(in.StartLine, what+" runs a shell script")
+		}
+		if len(words) > 0 && (words[0] == "sh" || words[0] == "bash" || words[0] == "/bin/sh" || words[0] == "/bin/bash") {
+			n.setShell(in.StartLine, what+" runs a shell")
+		}
+		for _, w := range words {
+			if slimMissingTools[path.Base(w)] {
+				n.Tools[path.Base(w)] = in.StartLine
+			}
+		}
+	}
+	check(ep, epWords, epShell, "ENTRYPOINT")
+	check(cmd, cmdWords, cmdShell, "CMD")
+	switch {
+	case ep != nil && len(epWords) > 0 && !epShell:
+		n.Exec, n.ExecArgs, n.ExecLine = epWords[0], append(epWords[1:len(epWords):len(epWords)], cmdWords...), ep.StartLine
+	case ep == nil && cmd != nil && len(cmdWords) > 0 && !cmdShell:
+		n.Exec, n.ExecArgs, n.ExecLine = cmdWords[0], cmdWords[1:], cmd.StartLine
+	case ep == nil && cmd != nil && cmdShell:
+		if f := strings.Fields(strings.Join(cmdWords, " ")); len(f) > 0 {
+			n.Exec, n.ExecArgs, n.ExecLine = f[0], f[1:], cmd.StartLine
+		}
+	}
+	return n
+}
+
+func (n *Needs) setShell(line int, why string) {
+	if !n.Shell {
+		n.Shell, n.ShellLine, n.ShellWhy = true, line, why
+	}
+}
+
+// userCreated reports the RUN steps that create users or groups, and
+// whether each of them does nothing else.
+func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
+	for _, s := range u.Steps {
+		if len(s.Commands) == 0 {
+			continue
+		}
+		creates, other := false, false
+		for _, c := range s.Commands {
+			switch c.Name() {
+			case "useradd", "adduser", "groupadd", "addgroup", "usermod":
+				creates = true
+			case "mkdir", "chown", "chmod", "true", "echo":
+			default:
+				other = true
+			}
+		}
+		if !creates {
+			continue
+		}
+		if other {
+			mixed = append(mixed, s)
+		} else {
+			pure = append(pure, s)
+		}
+	}
+	return pure, mixed
+}
+
+// knownUser reports whether a user exists in every official image of the
+// family without the Dockerfile creating it.
+func knownUser(family, user string) bool {
+	name, _, _ := strings.Cut(user, ":")
+	if name == "" || name == "root" || isNumeric(name) {
+		return true
+	}
+	switch family {
+	case "node":
+		return name == "node"
+	case "distroless":
+		return name == "nonroot" || name == "nobody"
+	}
+	return name == "nobody" || name == "daemon" || name == "www-data"
+}
+
+func isNumeric(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// runtimeOnPath reports whether dir is on the PATH of the runtime image.
+func runtimeOnPath(dir string) bool {
+	switch dir {
+	case "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin":
+		return true
+	}
+	return false
+}
+
+// needsUserReplay reports whether the final USER is one the Dockerfile
+// creates, so the runtime stage must create it again (with a shell).
+func (u *Unit) needsUserReplay(n Needs) bool {
+	return n.User != "" && !knownUser("", n.User) && !strings.Contains(n.User, "$")
+}
+
+// assetDirs are directories Go programs commonly read at run time; when
+// the build context has them they go into the runtime next to the binary.
+var assetDirs = []string{"templates", "static", "public", "assets", "web", "views", "config", "configs", "migrations", "locales", "i18n", "www"}
+
+// copyReferencedFiles adds copies for the files the run-time command names
+// by path (a config file, a script) and, for a binary, the asset
+// directories of the build context.
+func (u *Unit) copyReferencedFiles(n Needs, arts []goArtifact) {
+	isArt := map[string]bool{}
+	for _, a := range arts {
+		isArt[a.Path] = true
+	}
+	roots := u.contextDirs()
+	wd := u.finalWorkdir()
+	seen := map[string]bool{}
+	add := func(p, why string, line int) {
+		if seen[p] || isArt[p] {
+			return
+		}
+		seen[p] = true
+		u.Plan.Copies = append(u.Plan.Copies, Copy{Src: p, Dst: p, Why: why, Line: line})
+	}
+	words := append([]string{n.Exec}, n.ExecArgs...)
+	for _, w := range words {
+		if w == "" || strings.Contains(w, "$") {
+			continue
+		}
+		// -config=app.yaml names a file too.
+		if _, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
+			w = v
+		}
+		if !strings.Contains(w, "/") && path.Ext(w) == "" {
+			continue
+		}
+		p := Resolve(wd, w)
+		for _, r := range roots {
+			if p != r && strings.HasPrefix(p, strings.TrimSuffix(r, "/")+"/") {
+				add(p, fmt.Sprintf("the container's command names %s", w), n.ExecLine)
+			}
+		}
+	}
+	if len(roots) == 0 {
+		return
+	}
+	if u.Context == nil {
+		u.Warn(n.ExecLine, "no build context: only the binary is copied; if the program reads files from %s at run time, copy them too", roots[0])
+		return
+	}
+	for _, d := range assetDirs {
+		if st, err := fs.Stat(u.Context.FS, d); err == nil && st.IsDir() {
+			add(path.Join(roots[0], d), fmt.Sprintf("the build context has %s/, which programs read at run time", d), 0)
+		}
+	}
+}

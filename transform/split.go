@@ -1,0 +1,335 @@
+package transform
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/stagesplit/stagesplit/parser"
+)
+
+// Mirrors BuildKit's SecretsUsedInArgOrEnv rule
+// (frontend/dockerfile/dockerfile2llb/validations.go), so that what we keep
+// out of the runtime is what BuildKit warns about.
+var (
+	secretDeny  = regexp.MustCompile(`(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)`)
+	secretAllow = regexp.MustCompile(`(?i)(?:_|^)(?:public|file|version)(?:_|$)`)
+)
+
+// IsSecretName reports whether an ARG or ENV name looks like it holds a
+// secret.
+func IsSecretName(k string) bool { return secretDeny.MatchString(k) && !secretAllow.MatchString(k) }
+
+// configKeywords are the instructions that only change the image config
+// (and the build's state), never the filesystem.
+var configKeywords = map[string]bool{
+	"env": true, "arg": true, "workdir": true, "label": true, "expose": true, "volume": true,
+	"stopsignal": true, "healthcheck": true, "shell": true, "user": true, "cmd": true,
+	"entrypoint": true, "maintainer": true,
+}
+
+const builderName = "build"
+
+var passSplit = &Pass{
+	Name: "split",
+	Doc: `Splits the stage into a builder and a runtime stage.
+The original FROM becomes the builder stage "build" (or keeps its AS name). The runtime stage is
+inserted after the last RUN, COPY or ADD: the instructions after that point (CMD, EXPOSE, ...) stay
+where they are, byte for byte, and now belong to the runtime stage. The configuration set before
+that point (ENV, ARG, WORKDIR, LABEL, EXPOSE, VOLUME, USER, ...) is restated in the runtime stage
+in the same order, so the final image config is unchanged; a WORKDIR is added where the runtime
+image's default differs. ENV and ARG whose names look like secrets (BuildKit's
+SecretsUsedInArgOrEnv rule) are not carried into the runtime stage. A USER the Dockerfile creates
+is created again by repeating the RUN that made it.`,
+	Requires: []*Pass{passPackages},
+	Run: func(u *Unit) error {
+		p := u.Plan
+		if p == nil {
+			fam := u.Base.Family
+			if fam == "" {
+				fam = "unknown"
+			}
+			u.Skip(u.Stage.From.StartLine, "no rewrite plan for base image %s (family %s): only Go and Node.js images are supported yet", u.Base.Expanded, fam)
+			return nil
+		}
+		last := u.lastFileChanging()
+		if last < 0 {
+			u.Skip(u.Stage.From.StartLine, "no RUN, COPY or ADD: nothing is built")
+			return nil
+		}
+		head, tail := u.Steps[:last+1], u.Steps[last+1:]
+		f := u.File
+		needs := u.runtimeNeeds()
+
+		// The builder.
+		from, name, err := u.nameBuilder()
+		if err != nil {
+			return err
+		}
+		if from == nil {
+			return nil // skipped
+		}
+		var out []*parser.Instruction
+		out = append(out, f.MetaArgs()...)
+		out = append(out, from)
+		for _, s := range head {
+			for _, ins := range p.BuilderInserts {
+				if ins.Before == s.In {
+					out = append(out, ins.In)
+					u.decide(ActAdd, ins.Line, 0, nil, "%s: %s", strings.Join(ins.In.Text, " "), ins.Why)
+				}
+			}
+			out = append(out, s.In)
+		}
+		for _, g := range p.BuilderTail {
+			out = append(out, g.In)
+			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
+		}
+
+		// The runtime stage.
+		rtFrom := f.New("FROM", "FROM "+u.platformFlag()+p.Runtime.Ref)
+		rtFrom.Lead = []byte(f.Newline)
+		out = append(out, rtFrom)
+		u.decide(ActSplit, u.Stage.From.StartLine, 0, nil, "runtime stage FROM %s: it receives only what the program needs by COPY --from=%s", p.Runtime.Ref, name)
+
+		var restated []*parser.Instruction
+		var deferredUser *Step
+		for _, s := range head {
+			if !configKeywords[s.In.Keyword] {
+				continue
+			}
+			if s.In.Keyword == "user" {
+				deferredUser = s
+				continue
+			}
+			in, ok := u.restate(s)
+			if ok && in != nil {
+				restated = append(restated, in)
+			}
+		}
+		if wd := u.runtimeWorkdir(p.Runtime, head, tail); wd != "" {
+			out = append(out, f.New("WORKDIR", "WORKDIR "+wd))
+			u.decide(ActAdd, u.Stage.From.StartLine, 0, nil, "WORKDIR %s: the original image runs in %s and the runtime image's default differs", wd, wd)
+		}
+		out = append(out, restated...)
+		for _, g := range p.RuntimeRuns {
+			out = append(out, g.In)
+			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
+		}
+		for _, c := range p.Copies {
+			out = append(out, f.New("COPY", fmt.Sprintf("COPY --from=%s %s %s", name, quotePath(c.Src), quotePath(c.Dst))))
+			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", name, c.Src, c.Why)
+		}
+		{
+			if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
+				pure, mixed := u.userSetupRuns()
+				if len(mixed) > 0 {
+					u.Skip(mixed[0].In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
+					return nil
+				}
+				if len(pure) == 0 {
+					u.Skip(needs.UserLine, "USER %s is not created by this Dockerfile and may not exist in %s", needs.User, p.Runtime.Ref)
+					return nil
+				}
+				for _, s := range pure {
+					out = append(out, cloneRaw(s.In))
+					u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
+				}
+			}
+		}
+		if deferredUser != nil {
+			out = append(out, cloneRaw(deferredUser.In))
+			u.decide(ActAdd, deferredUser.In.StartLine, 0, nil, "restates USER from line %d after the copies, so the runtime runs as the same user", deferredUser.In.StartLine)
+		}
+		for _, s := range tail {
+			in, ok := u.keepTail(s)
+			if ok {
+				out = append(out, in)
+			}
+		}
+		f.Instructions = out
+		return nil
+	},
+}
+
+// nameBuilder returns the FROM of the builder with its AS name.
+func (u *Unit) nameBuilder() (*parser.Instruction, string, error) {
+	in := u.Stage.From
+	st := u.Stage.Base()
+	if st.Name != "" {
+		if st.Name != strings.ToLower(st.Name) {
+			u.Skip(in.StartLine, "the stage name %q is not lowercase (BuildKit's StageNameCasing): fix it first", st.Name)
+			return nil, "", nil
+		}
+		u.decide(ActSplit, in.StartLine, 0, nil, "builder stage keeps its name %q and the toolchain image %s", st.Name, u.Base.Expanded)
+		return in, st.Name, nil
+	}
+	as := " AS "
+	if kw := strings.TrimSpace(string(in.Raw)); strings.HasPrefix(kw, "from") {
+		as = " as " // BuildKit's FromAsCasing: AS in the same case as FROM
+	}
+	raw := string(in.Raw)
+	body := strings.TrimRight(raw, "\r\n")
+	if strings.Contains(body, "\n") {
+		// A FROM over several lines: write it again on one.
+		edited := u.File.Edited(in, strings.TrimSpace(in.Node.Original)+as+builderName)
+		u.decide(ActSplit, in.StartLine, 0, nil, "builder stage %q keeps the toolchain image %s", builderName, u.Base.Expanded)
+		return edited, builderName, nil
+	}
+	body = strings.TrimRight(body, " \t")
+	n := &parser.Instruction{
+		Keyword: in.Keyword, Node: in.Node, Command: in.Command,
+		StartLine: in.StartLine, EndLine: in.EndLine, Lead: in.Lead,
+		Raw: []byte(body + as + builderName + raw[len(strings.TrimRight(raw, "\r\n")):]),
+	}
+	u.decide(ActSplit, in.StartLine, 0, nil, "builder stage %q keeps the toolchain image %s", builderName, u.Base.Expanded)
+	return n, builderName, nil
+}
+
+func (u *Unit) platformFlag() string {
+	if p := u.Stage.Base().Platform; p != "" {
+		return "--platform=" + p + " "
+	}
+	return ""
+}
+
+// restate copies a config instruction of the builder into the runtime
+// stage, without its secret-looking variables.
+func (u *Unit) restate(s *Step) (*parser.Instruction, bool) {
+	switch c := s.In.Command.(type) {
+	case *instructions.EnvCommand:
+		var keep []string
+		var dropped []string
+		for _, kv := range c.Env {
+			if IsSecretName(kv.Key) {
+				dropped = append(dropped, kv.Key)
+				continue
+			}
+			keep = append(keep, kv.Key+"="+quoteValue(kv.Value))
+		}
+		if len(dropped) == 0 {
+			return cloneRaw(s.In), true
+		}
+		u.decide(ActWarn, s.In.StartLine, 0, nil, "ENV %s not carried into the runtime stage: the name looks like a secret; pass it at run time (docker run -e) or use RUN --mount=type=secret", strings.Join(dropped, ", "))
+		if len(keep) == 0 {
+			return nil, true
+		}
+		return u.File.New("ENV", "ENV "+strings.Join(keep, " ")), true
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			if IsSecretName(kv.Key) {
+				if len(c.Args) > 1 {
+					u.Skip(s.In.StartLine, "ARG declares a secret-looking %s together with other ARGs: split the line first", kv.Key)
+					return nil, false
+				}
+				u.decide(ActWarn, s.In.StartLine, 0, nil, "ARG %s stays in the builder: the name looks like a secret", kv.Key)
+				return nil, true
+			}
+		}
+	}
+	return cloneRaw(s.In), true
+}
+
+// keepTail keeps an instruction after the split point in place, dropping
+// secret-looking ENV and ARG.
+func (u *Unit) keepTail(s *Step) (*parser.Instruction, bool) {
+	switch c := s.In.Command.(type) {
+	case *instructions.EnvCommand:
+		var keep []string
+		var dropped []string
+		for _, kv := range c.Env {
+			if IsSecretName(kv.Key) {
+				dropped = append(dropped, kv.Key)
+				continue
+			}
+			keep = append(keep, kv.Key+"="+quoteValue(kv.Value))
+		}
+		if len(dropped) == 0 {
+			return s.In, true
+		}
+		u.decide(ActDrop, s.In.StartLine, 0, nil, "ENV %s removed from the runtime stage: the name looks like a secret; pass it at run time (docker run -e) or use RUN --mount=type=secret", strings.Join(dropped, ", "))
+		if len(keep) == 0 {
+			return nil, false
+		}
+		return u.File.Edited(s.In, "ENV "+strings.Join(keep, " ")), true
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			if IsSecretName(kv.Key) {
+				u.decide(ActDrop, s.In.StartLine, 0, nil, "ARG %s removed from the runtime stage: the name looks like a secret", kv.Key)
+				return nil, false
+			}
+		}
+	}
+	return s.In, true
+}
+
+// runtimeWorkdir returns the WORKDIR to add at the top of the runtime
+// stage, or "" when the runtime already ends in the original's directory.
+func (u *Unit) runtimeWorkdir(rt Image, head, tail []*Step) string {
+	bcfg, _ := ConfigOf(u.Base)
+	rcfg, _ := ConfigOf(rt)
+	norm := func(s string) string {
+		if s == "" {
+			return "/"
+		}
+		return s
+	}
+	if norm(bcfg.WorkingDir) == norm(rcfg.WorkingDir) {
+		return ""
+	}
+	for _, s := range append(append([]*Step{}, head...), tail...) {
+		if w, ok := s.In.Command.(*instructions.WorkdirCommand); ok {
+			if strings.HasPrefix(w.Path, "/") {
+				return "" // the first WORKDIR is absolute: the base's default no longer matters
+			}
+			break
+		}
+	}
+	return norm(bcfg.WorkingDir)
+}
+
+// purgedInOneLayer detects the docker-library style: one RUN that installs
+// build packages, builds and purges them again, leaving a clean image.
+func (u *Unit) purgedInOneLayer() string {
+	for _, s := range u.Steps {
+		if len(s.Installs) > 0 && len(s.Purges) > 0 {
+			return fmt.Sprintf("line %d installs, builds and purges its build packages in one layer: the image is already free of them", s.In.StartLine)
+		}
+	}
+	return ""
+}
+
+func cloneRaw(in *parser.Instruction) *parser.Instruction {
+	raw := append([]byte(nil), in.Raw...)
+	if in.Raw == nil {
+		return &parser.Instruction{Keyword: in.Keyword, Text: append([]string(nil), in.Text...), Command: in.Command}
+	}
+	return &parser.Instruction{Keyword: in.Keyword, Raw: raw, Command: in.Command, Node: in.Node}
+}
+
+// firstText is a generated instruction's first line, for messages.
+func firstText(in *parser.Instruction) string {
+	if len(in.Text) == 0 {
+		return strings.ToUpper(in.Keyword)
+	}
+	first := strings.TrimRight(in.Text[0], " \\`")
+	if len(in.Text) > 1 {
+		first += " ..."
+	}
+	return first
+}
+
+func quotePath(p string) string {
+	if strings.ContainsAny(p, " \t\"'") {
+		return fmt.Sprintf("%q", p)
+	}
+	return p
+}
+
+func quoteValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\"'\\$") {
+		return v
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
