@@ -1,0 +1,417 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/stagesplit/stagesplit/emit"
+	"github.com/stagesplit/stagesplit/parser"
+	"github.com/stagesplit/stagesplit/transform"
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes, as gofmt and shfmt users expect them.
+const (
+	exitOK      = 0 // nothing to change, or written
+	exitChanges = 1 // changes found under -d or -l
+	exitError   = 2 // usage, parse or I/O error
+)
+
+const stdinName = "<standard input>"
+
+type options struct {
+	diff, list, write, explain bool
+	report                     string
+	skip                       map[string]bool
+	context                    string
+	stdout, stderr             io.Writer
+	stdin                      io.Reader
+}
+
+// run is the whole command; main only passes os.Args and exits with its
+// result, so tests run it in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	code := exitOK
+	app := &cli.App{
+		Name:      "stagesplit",
+		Usage:     "rewrite single-stage Dockerfiles into multi-stage builds",
+		UsageText: "stagesplit [flags] [path ...]\n   stagesplit verify [--json] [--smoke CMD] [--keep] PATH",
+		Description: "With no path, or -, reads a Dockerfile from standard input and writes the result to standard output.\n" +
+			"A directory is walked for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile and Containerfile.*.\n" +
+			"Exit status: 0 nothing to change (or written), 1 changes found under -d or -l, 2 error.",
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Reader:          stdin,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print a unified diff instead of the rewritten file"},
+			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list the files whose rewrite differs from the file"},
+			&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file instead of standard output"},
+			&cli.BoolFlag{Name: "explain", Usage: "print every decision, with its reason, to standard error as path:line: pass: message"},
+			&cli.StringFlag{Name: "report", Usage: "print a machine-readable report to standard output instead of files (`FORMAT`: json)"},
+			&cli.StringSliceFlag{Name: "skip-pass", Usage: "do not run the pass `NAME` (repeatable; see --list-passes)"},
+			&cli.BoolFlag{Name: "list-passes", Usage: "list the passes with their documentation and exit"},
+			&cli.StringFlag{Name: "context", Usage: "build context `DIR` for standard input (files use their own directory)"},
+		},
+		Commands: []*cli.Command{verifyCommand(&code)},
+		Action: func(c *cli.Context) error {
+			if c.Bool("list-passes") {
+				for _, name := range transform.Names() {
+					p := transform.Lookup(name)
+					fmt.Fprintf(stdout, "%s\n", name)
+					for _, l := range strings.Split(p.Doc, "\n") {
+						fmt.Fprintf(stdout, "    %s\n", l)
+					}
+				}
+				return nil
+			}
+			o := &options{
+				diff: c.Bool("diff"), list: c.Bool("list"), write: c.Bool("write"), explain: c.Bool("explain"),
+				report: c.String("report"), context: c.String("context"),
+				stdout: stdout, stderr: stderr, stdin: stdin, skip: map[string]bool{},
+			}
+			if o.report != "" && o.report != "json" {
+				return usageErr("--report: unknown format %q (known: json)", o.report)
+			}
+			if o.diff && o.write {
+				return usageErr("-d and -w cannot be used together")
+			}
+			for _, n := range c.StringSlice("skip-pass") {
+				if transform.Lookup(n) == nil {
+					return usageErr("--skip-pass: no pass named %q (passes: %s)", n, strings.Join(transform.Names(), ", "))
+				}
+				o.skip[n] = true
+			}
+			code = o.main(c.Args().Slice())
+			return nil
+		},
+	}
+	if err := app.Run(append([]string{"stagesplit"}, args...)); err != nil {
+		fmt.Fprintf(stderr, "stagesplit: %v\n", err)
+		return exitError
+	}
+	return code
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// fileReport is one file's entry in --report=json.
+type fileReport struct {
+	Path        string               `json:"path"`
+	Status      string               `json:"status"` // rewritten, unchanged, skipped, error
+	Reason      string               `json:"reason,omitempty"`
+	Ecosystem   string               `json:"ecosystem,omitempty"`
+	BaseBefore  string               `json:"base_before,omitempty"`
+	RuntimeBase string               `json:"runtime_base,omitempty"`
+	Decisions   []transform.Decision `json:"decisions,omitempty"`
+	Error       string               `json:"error,omitempty"`
+}
+
+func (o *options) main(paths []string) int {
+	code := exitOK
+	var reports []fileReport
+	handle := func(path string, src []byte, ctx fs.FS, writeBack func([]byte) error) {
+		rep, changed, err := o.one(path, src, ctx, writeBack)
+		if err != nil {
+			fmt.Fprintln(o.stderr, err)
+			code = exitError
+		} else if changed && (o.diff || o.list) && !o.write && code == exitOK {
+			code = exitChanges
+		}
+		reports = append(reports, rep)
+	}
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	for _, p := range paths {
+		if p == "-" {
+			if o.write {
+				fmt.Fprintln(o.stderr, "stagesplit: -w cannot write to standard input")
+				code = exitError
+				continue
+			}
+			src, err := io.ReadAll(o.stdin)
+			if err != nil {
+				fmt.Fprintf(o.stderr, "%s: %v\n", stdinName, err)
+				code = exitError
+				continue
+			}
+			var ctx fs.FS
+			if o.context != "" {
+				ctx = os.DirFS(o.context)
+			}
+			handle(stdinName, src, ctx, nil)
+			continue
+		}
+		files, err := discover(p)
+		if err != nil {
+			fmt.Fprintln(o.stderr, err)
+			code = exitError
+			continue
+		}
+		for _, f := range files {
+			src, err := readRegular(f)
+			if err != nil {
+				fmt.Fprintln(o.stderr, err)
+				code = exitError
+				reports = append(reports, fileReport{Path: f, Status: "error", Error: err.Error()})
+				continue
+			}
+			file := f
+			handle(f, src, os.DirFS(filepath.Dir(f)), func(out []byte) error { return writeAtomic(file, out) })
+		}
+	}
+	if o.report == "json" {
+		enc := json.NewEncoder(o.stdout)
+		enc.SetIndent("", "  ")
+		if reports == nil {
+			reports = []fileReport{}
+		}
+		if err := enc.Encode(reports); err != nil {
+			return exitError
+		}
+	}
+	return code
+}
+
+// one processes one file and prints what the mode asks for.
+func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte) error) (fileReport, bool, error) {
+	rep := fileReport{Path: path}
+	f, err := parser.Parse(path, src)
+	if err != nil {
+		rep.Status, rep.Error = "error", err.Error()
+		return rep, false, err
+	}
+	res, err := transform.Rewrite(f, transform.Options{Context: ctx, Skip: o.skip})
+	if err != nil {
+		err = fmt.Errorf("%s: %v", path, err)
+		rep.Status, rep.Error = "error", err.Error()
+		return rep, false, err
+	}
+	rep.Ecosystem, rep.BaseBefore, rep.RuntimeBase = res.Ecosystem, res.BaseBefore, res.RuntimeBase
+	rep.Decisions = res.Decisions
+	switch {
+	case res.Changed:
+		rep.Status = "rewritten"
+	case res.SkippedReason != "":
+		rep.Status, rep.Reason = "skipped", res.SkippedReason
+	default:
+		rep.Status = "unchanged"
+	}
+	if o.explain {
+		ds := append([]transform.Decision(nil), res.Decisions...)
+		transform.SortDecisions(ds)
+		for _, d := range ds {
+			if d.Line > 0 {
+				fmt.Fprintf(o.stderr, "%s:%d: %s: %s\n", path, d.Line, d.Pass, d.Message)
+			} else {
+				fmt.Fprintf(o.stderr, "%s: %s: %s\n", path, d.Pass, d.Message)
+			}
+		}
+	}
+	quiet := o.report != ""
+	if o.list && res.Changed && !quiet {
+		fmt.Fprintln(o.stdout, path)
+	}
+	if o.write {
+		if res.Changed {
+			if writeBack == nil {
+				return rep, true, fmt.Errorf("%s: cannot write", path)
+			}
+			if err := writeBack(res.Output); err != nil {
+				rep.Status, rep.Error = "error", err.Error()
+				return rep, true, err
+			}
+		}
+		return rep, res.Changed, nil
+	}
+	if quiet {
+		return rep, res.Changed, nil
+	}
+	if o.diff {
+		if res.Changed {
+			name := diffName(path)
+			o.stdout.Write(emit.Unified(name, name, src, res.Output))
+		}
+		return rep, res.Changed, nil
+	}
+	if !o.list {
+		o.stdout.Write(res.Output)
+	}
+	return rep, res.Changed, nil
+}
+
+// diffName is the path in diff headers: relative to the working directory
+// when the file is below it, with forward slashes, so that `git apply`
+// and `patch -p1` work from there.
+func diffName(path string) string {
+	if path == stdinName {
+		return "Dockerfile"
+	}
+	p := path
+	if filepath.IsAbs(p) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+				p = rel
+			}
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(p))
+}
+
+// IsDockerfileName reports whether a file name is one the directory walk
+// picks up.
+func IsDockerfileName(name string) bool {
+	lower := strings.ToLower(name)
+	for _, suf := range []string{".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".orig", ".bak", ".rej", ".swp", ".swo", "~", ".md", ".txt", ".golden"} {
+		if strings.HasSuffix(lower, suf) {
+			return false
+		}
+	}
+	switch {
+	case name == "Dockerfile", name == "Containerfile", lower == "dockerfile":
+		return true
+	case strings.HasPrefix(name, "Dockerfile."), strings.HasPrefix(name, "Containerfile."):
+		return true
+	case strings.HasSuffix(lower, ".dockerfile"):
+		return true
+	}
+	return false
+}
+
+// skipDirs are never walked.
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true, ".terraform": true}
+
+// discover returns path itself when it is a file, or the Dockerfiles below
+// it, sorted, without following symbolic links.
+func discover(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	var out []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("%s: %v", p, cleanErr(err))
+		}
+		if d.IsDir() {
+			if p != path && skipDirs[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && IsDockerfileName(d.Name()) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// readRegular reads a regular file; anything else is refused so that -w
+// never replaces a device, a FIFO or a directory.
+func readRegular(path string) ([]byte, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	if st.Mode()&fs.ModeSymlink != 0 {
+		target, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, cleanErr(err))
+		}
+		st = target
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", path)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	return b, nil
+}
+
+// writeAtomic replaces path with data: a temporary file in the same
+// directory is written, synced and renamed over the original, keeping its
+// permission bits (and owner, when running as root). A reader sees the old
+// file or the new one, never a mix.
+func writeAtomic(path string, data []byte) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file: refusing to write", path)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".stagesplit-*")
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		return fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	chownLike(tmp, st)
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("%s: %v", path, cleanErr(err))
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // make the rename durable
+		d.Close()
+	}
+	return nil
+}
+
+// cleanErr drops the path os errors repeat, since messages start with it.
+func cleanErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
