@@ -197,9 +197,16 @@ func Names() []string {
 	return out
 }
 
-// SortDecisions orders decisions by line, keeping pass order within a line.
+// SortDecisions orders decisions by line, keeping pass order within a
+// line; decisions about the whole file (line 0) come last.
 func SortDecisions(ds []Decision) {
-	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Line < ds[j].Line })
+	key := func(d Decision) int {
+		if d.Line == 0 {
+			return int(^uint(0) >> 1)
+		}
+		return d.Line
+	}
+	sort.SliceStable(ds, func(i, j int) bool { return key(ds[i]) < key(ds[j]) })
 }
 
 // summary is the first line of a doc string.
