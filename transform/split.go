@@ -199,15 +199,7 @@ func (u *Unit) platformFlag() string {
 func (u *Unit) restate(s *Step) (*parser.Instruction, bool) {
 	switch c := s.In.Command.(type) {
 	case *instructions.EnvCommand:
-		var keep []string
-		var dropped []string
-		for _, kv := range c.Env {
-			if IsSecretName(kv.Key) {
-				dropped = append(dropped, kv.Key)
-				continue
-			}
-			keep = append(keep, kv.Key+"="+quoteValue(kv.Value))
-		}
+		keep, dropped := splitSecrets(c)
 		if len(dropped) == 0 {
 			return cloneRaw(s.In), true
 		}
@@ -236,15 +228,7 @@ func (u *Unit) restate(s *Step) (*parser.Instruction, bool) {
 func (u *Unit) keepTail(s *Step) (*parser.Instruction, bool) {
 	switch c := s.In.Command.(type) {
 	case *instructions.EnvCommand:
-		var keep []string
-		var dropped []string
-		for _, kv := range c.Env {
-			if IsSecretName(kv.Key) {
-				dropped = append(dropped, kv.Key)
-				continue
-			}
-			keep = append(keep, kv.Key+"="+quoteValue(kv.Value))
-		}
+		keep, dropped := splitSecrets(c)
 		if len(dropped) == 0 {
 			return s.In, true
 		}
@@ -298,6 +282,19 @@ func (u *Unit) purgedInOneLayer() string {
 		}
 	}
 	return ""
+}
+
+// splitSecrets returns an ENV's assignments without the secret-looking
+// ones (as KEY=value words), and the names it left out.
+func splitSecrets(c *instructions.EnvCommand) (keep, dropped []string) {
+	for _, kv := range c.Env {
+		if IsSecretName(kv.Key) {
+			dropped = append(dropped, kv.Key)
+			continue
+		}
+		keep = append(keep, kv.Key+"="+quoteValue(kv.Value))
+	}
+	return keep, dropped
 }
 
 func cloneRaw(in *parser.Instruction) *parser.Instruction {
