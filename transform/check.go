@@ -108,7 +108,7 @@ dropped); name an earlier stage in every COPY --from; and be left unchanged by a
 			fail("BuildKit cannot convert the output: %v", err)
 			return nil
 		}
-		for _, rule := range sortedRules(after.Lint) {
+		for _, rule := range mapKeys(after.Lint) {
 			if _, ok := before.Lint[rule]; !ok {
 				fail("the output raises BuildKit lint rule %s (%s)", rule, after.Lint[rule])
 				return nil
@@ -131,8 +131,6 @@ dropped); name an earlier stage in every COPY --from; and be left unchanged by a
 		return nil
 	},
 }
-
-func sortedRules(m map[string]string) []string { return mapKeys(m) }
 
 // droppedSecrets lists the ENV names the split kept out of the runtime.
 func (u *Unit) droppedSecrets() map[string]bool {

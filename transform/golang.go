@@ -12,8 +12,6 @@ type goArtifact struct {
 	Path string // absolute path in the builder
 	Name string // file name
 	Line int
-	// Install is set for go install (the binary lands in GOBIN).
-	Install bool
 	// CgoEnv is the CGO_ENABLED value in force ("" when unset).
 	CgoEnv string
 }
@@ -77,6 +75,7 @@ linked to glibc and must run on the same Debian release as the builder.`,
 		u.Plan = plan
 
 		static := u.goStatic(arts)
+		plan.Static = static
 		// Copy each binary; one the container runs by bare name goes where
 		// the runtime's PATH finds it.
 		for _, a := range arts {
@@ -132,7 +131,7 @@ func (u *Unit) runtimeReason(static bool, n Needs) string {
 	case n.Shell:
 		return fmt.Sprintf("line %d: %s", n.ShellLine, n.ShellWhy)
 	case len(n.Tools) > 0:
-		return "the container calls " + strings.Join(sortedKeys(n.Tools), ", ")
+		return "the container calls " + strings.Join(mapKeys(n.Tools), ", ")
 	default:
 		return "a USER created by the Dockerfile must be created again"
 	}
@@ -194,7 +193,7 @@ func (u *Unit) goStatic(arts []goArtifact) bool {
 // why is set when the output cannot be known with confidence.
 func (u *Unit) goOutput(s *Step, c Command) (a goArtifact, ok bool, why string) {
 	install := c.Args[1] == "install"
-	a = goArtifact{Install: install, Line: s.In.StartLine}
+	a = goArtifact{Line: s.In.StartLine}
 	env := func(k string) string {
 		if v, ok := c.Env[k]; ok {
 			return v
@@ -336,19 +335,6 @@ func (u *Unit) importPath(abs string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 // installsCCompiler reports whether the Dockerfile installs a C compiler.

@@ -119,6 +119,11 @@ and the build output. Global npm installs are repeated in the runtime.`,
 	},
 }
 
+var (
+	startDirRe  = regexp.MustCompile(`node\s+(\S+)/`)
+	yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
+)
+
 // nodeOutputNote names the build output directory when the context shows it.
 func (u *Unit) nodeOutputNote() string {
 	c := u.Context
@@ -137,7 +142,7 @@ func (u *Unit) nodeOutputNote() string {
 		return fmt.Sprintf("; output %s/ (tsconfig.json outDir)", c.TSOutDir)
 	}
 	if start := c.Package.Scripts["start"]; start != "" {
-		if m := regexp.MustCompile(`node\s+(\S+)/`).FindStringSubmatch(start); m != nil {
+		if m := startDirRe.FindStringSubmatch(start); m != nil {
 			return fmt.Sprintf("; output %s/ (the start script runs a file there)", path.Clean(m[1]))
 		}
 	}
@@ -165,7 +170,7 @@ func (u *Unit) nodePrune(pm string, n Needs) string {
 		return "pnpm prune --prod"
 	case "yarn":
 		if c := u.Context; c != nil {
-			if c.Package != nil && regexp.MustCompile(`^yarn@[2-9]`).MatchString(c.Package.PackageManager) {
+			if c.Package != nil && yarnBerryRe.MatchString(c.Package.PackageManager) {
 				u.Warn(0, "Yarn Berry: dev dependencies are kept (yarn workspaces focus --production needs a plugin)")
 				return ""
 			}

@@ -84,7 +84,7 @@ replaced by the slim Debian image of the builder's release.`,
 				switch {
 				case musl:
 					if rt, ok := apkDevToRuntime[pkg]; ok {
-						if p.Ecosystem != "go" || !u.goIsStatic() {
+						if !p.Static {
 							want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
 						}
 						continue
@@ -93,7 +93,7 @@ replaced by the slim Debian image of the builder's release.`,
 						continue
 					}
 				case devToRuntime[pkg] != nil:
-					if p.Ecosystem == "go" && u.goIsStatic() {
+					if p.Static {
 						continue // a static binary links nothing at run time
 					}
 					rel := u.Base.Release
@@ -145,23 +145,6 @@ replaced by the slim Debian image of the builder's release.`,
 		p.RuntimeRuns = append([]Gen{{In: in, Why: strings.Join(why, "; "), Line: line}}, p.RuntimeRuns...)
 		return nil
 	},
-}
-
-func (u *Unit) goIsStatic() bool {
-	if u.Plan == nil || u.Plan.Runtime.Family == "distroless" {
-		return true
-	}
-	for _, ins := range u.Plan.BuilderInserts {
-		if strings.Contains(strings.Join(ins.In.Text, " "), "CGO_ENABLED=0") {
-			return true
-		}
-	}
-	for _, d := range u.Decisions {
-		if d.Pass == "golang" && strings.HasPrefix(d.Message, "CGO_ENABLED=0") {
-			return true
-		}
-	}
-	return false
 }
 
 // installRun is the RUN that installs packages on the runtime image,

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"strings"
 
 	"github.com/stagesplit/stagesplit/parser"
 )
@@ -76,6 +75,7 @@ type Unit struct {
 	Steps   []*Step // one per instruction of Stage.Body
 	Context *BuildContext
 	Plan    *Plan
+	needs   *Needs // cached by runtimeNeeds
 }
 
 // Skipped reports whether a pass decided to leave the file alone.
@@ -207,10 +207,4 @@ func SortDecisions(ds []Decision) {
 		return d.Line
 	}
 	sort.SliceStable(ds, func(i, j int) bool { return key(ds[i]) < key(ds[j]) })
-}
-
-// summary is the first line of a doc string.
-func summary(doc string) string {
-	first, _, _ := strings.Cut(doc, "\n")
-	return first
 }

@@ -17,6 +17,8 @@ type Plan struct {
 	Ecosystem string
 	// Runtime is the base image of the new final stage.
 	Runtime Image
+	// Static is set for a Go binary that links no libc (cgo off).
+	Static bool
 	// Copies are what the runtime stage receives from the builder.
 	Copies []Copy
 	// BuilderInserts are instructions added to the builder before an
@@ -26,8 +28,6 @@ type Plan struct {
 	BuilderTail []Gen
 	// RuntimeRuns run in the runtime stage before the copies (as root).
 	RuntimeRuns []Gen
-	// RuntimeReplays run in the runtime stage after the copies.
-	RuntimeReplays []Gen
 }
 
 // Copy is one COPY --from=build.
@@ -78,8 +78,16 @@ var slimMissingTools = map[string]bool{"curl": true, "wget": true, "nc": true, "
 var devServerRe = regexp.MustCompile(`\b(go run|npm run (dev|watch|serve|start:dev)|yarn (dev|watch|serve|start:dev)|pnpm (dev|watch|serve|start:dev)|nodemon|ts-node|ts-node-dev|next dev|vite( |$)|vite dev|webpack-dev-server|webpack serve|cargo run|mvn spring-boot:run|gradle bootRun|python setup.py develop)\b`)
 
 // runtimeNeeds reads the final CMD, ENTRYPOINT, HEALTHCHECK and USER of
-// the stage.
+// the stage, once: the steps do not change after the steps pass.
 func (u *Unit) runtimeNeeds() Needs {
+	if u.needs == nil {
+		n := u.readNeeds()
+		u.needs = &n
+	}
+	return *u.needs
+}
+
+func (u *Unit) readNeeds() Needs {
 	n := Needs{Tools: map[string]int{}}
 	var ep, cmd *parser.Instruction
 	var epWords, cmdWords []string

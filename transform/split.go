@@ -121,21 +121,19 @@ is created again by repeating the RUN that made it.`,
 			out = append(out, f.New("COPY", fmt.Sprintf("COPY --from=%s %s %s", name, quotePath(c.Src), quotePath(c.Dst))))
 			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", name, c.Src, c.Why)
 		}
-		{
-			if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
-				pure, mixed := u.userSetupRuns()
-				if len(mixed) > 0 {
-					u.Skip(mixed[0].In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
-					return nil
-				}
-				if len(pure) == 0 {
-					u.Skip(needs.UserLine, "USER %s is not created by this Dockerfile and may not exist in %s", needs.User, p.Runtime.Ref)
-					return nil
-				}
-				for _, s := range pure {
-					out = append(out, cloneRaw(s.In))
-					u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
-				}
+		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
+			pure, mixed := u.userSetupRuns()
+			if len(mixed) > 0 {
+				u.Skip(mixed[0].In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
+				return nil
+			}
+			if len(pure) == 0 {
+				u.Skip(needs.UserLine, "USER %s is not created by this Dockerfile and may not exist in %s", needs.User, p.Runtime.Ref)
+				return nil
+			}
+			for _, s := range pure {
+				out = append(out, cloneRaw(s.In))
+				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
 			}
 		}
 		if deferredUser != nil {
