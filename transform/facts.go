@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -15,9 +16,9 @@ type Step struct {
 	// Workdir is the WORKDIR in force when the instruction runs ("" = the
 	// base image's).
 	Workdir string
-	// Env holds the ENV and ARG values set by the Dockerfile before the
-	// instruction (ARGs without a default are absent).
-	Env map[string]string
+	// Env holds the ENV and ARG values in force before the instruction
+	// (ARGs without a default are absent).
+	Env EnvView
 	// Commands are the shell commands of a RUN.
 	Commands []Command
 	// Installs are the system packages a RUN installs (apt-get, apk).
@@ -35,12 +36,24 @@ func (s *Step) FileChanging() bool {
 	return false
 }
 
+// MaxInstructions bounds the files we rewrite. BuildKit's conversion
+// (dockerfile2llb, run by the self-check on input and output) looks values
+// up along the chain of LLB states, so its cost grows with the square of
+// the instruction count: 5,000 instructions take about 0.15 s, 30,000 take
+// about 30 s. Real Dockerfiles have a few hundred at most.
+const MaxInstructions = 5000
+
 var passShape = &Pass{
 	Name: "shape",
 	Doc: `Leaves alone the files a split does not fit.
 A file is skipped, unchanged, when it already has more than one stage, builds FROM scratch,
-uses ONBUILD (a base image made for others), or has no instruction after FROM.`,
+uses ONBUILD (a base image made for others), copies from an external image, has no instruction
+after FROM, or has more than MaxInstructions (5,000) instructions.`,
 	Run: func(u *Unit) error {
+		if n := len(u.File.Instructions); n > MaxInstructions {
+			u.Skip(0, "%d instructions, more than %d: BuildKit's own conversion, which the self-check runs, grows with the square of the instruction count", n, MaxInstructions)
+			return nil
+		}
 		st := u.File.Stages()
 		if len(st) != 1 {
 			u.Skip(st[1].From.StartLine, "already multi-stage (%d FROM instructions)", len(st))
@@ -99,6 +112,12 @@ var passBase = &Pass{
 			u.Skip(u.Stage.From.StartLine, "base image %q depends on an ARG without a default", raw)
 			return nil
 		}
+		if !supportedFamilies[u.Base.Family] {
+			// Said before the shell of every RUN is parsed: about half of a
+			// real tree is other ecosystems, and this keeps them cheap.
+			u.Skip(u.Stage.From.StartLine, "%s", unsupportedReason(u.Base))
+			return nil
+		}
 		rel := u.Base.Release
 		if rel == "" {
 			rel = "unknown release"
@@ -106,6 +125,17 @@ var passBase = &Pass{
 		u.Fact(u.Stage.From.StartLine, "base image %s: family %q, version %q, %s", u.Base.Expanded, u.Base.Family, u.Base.Version, rel)
 		return nil
 	},
+}
+
+// supportedFamilies have an ecosystem pass.
+var supportedFamilies = map[string]bool{"golang": true, "node": true}
+
+func unsupportedReason(b Image) string {
+	fam := b.Family
+	if fam == "" {
+		fam = "unknown"
+	}
+	return fmt.Sprintf("no rewrite plan for base image %s (family %s): only Go and Node.js images are supported yet", b.Expanded, fam)
 }
 
 var passSteps = &Pass{
@@ -116,37 +146,36 @@ heredoc scripts are understood. Package installs (apt-get, apk) and purges are l
 	Requires: []*Pass{passBase},
 	Run: func(u *Unit) error {
 		lex := shell.NewLex(u.File.Escape)
-		workdir := ""
-		env := map[string]string{}
 		base, _ := ConfigOf(u.Base)
-		workdir = base.WorkingDir
+		workdir := base.WorkingDir
+		env := &envBuilder{live: map[string]string{}, hist: new([]envEntry)}
 		for _, kv := range base.Env {
 			if k, v, ok := strings.Cut(kv, "="); ok {
-				env[k] = v
+				env.set(k, v)
 			}
 		}
 		for _, in := range u.Stage.Body {
-			s := &Step{In: in, Workdir: workdir, Env: copyEnv(env)}
+			s := &Step{In: in, Workdir: workdir, Env: env.view()}
 			u.Steps = append(u.Steps, s)
 			switch c := in.Command.(type) {
 			case *instructions.WorkdirCommand:
-				if w, _, err := lex.ProcessWord(c.Path, envMap(env)); err == nil {
+				if w, _, err := lex.ProcessWord(c.Path, envMap(env.live)); err == nil {
 					workdir = Resolve(workdir, w)
 				}
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
-					if v, _, err := lex.ProcessWord(kv.Value, envMap(env)); err == nil {
-						env[kv.Key] = v
+					if v, _, err := lex.ProcessWord(kv.Value, envMap(env.live)); err == nil {
+						env.set(kv.Key, v)
 					}
 				}
 			case *instructions.ArgCommand:
 				for _, kv := range c.Args {
 					if kv.Value != nil {
-						if v, _, err := lex.ProcessWord(*kv.Value, envMap(env)); err == nil {
-							env[kv.Key] = v
+						if v, _, err := lex.ProcessWord(*kv.Value, envMap(env.live)); err == nil {
+							env.set(kv.Key, v)
 						}
 					} else if v, ok := u.MetaEnv[kv.Key]; ok {
-						env[kv.Key] = v
+						env.set(kv.Key, v)
 					}
 				}
 			case *instructions.RunCommand:
@@ -272,10 +301,58 @@ func (e envMap) Keys() []string {
 	return out
 }
 
-func copyEnv(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
+// envEntry is one assignment of an ENV or ARG.
+type envEntry struct{ k, v string }
+
+// envBuilder keeps the stage's environment as it grows: a live map for
+// expansion, and the append-only history that each Step sees a prefix of,
+// so that no step copies the whole environment (which made a long file
+// quadratic).
+type envBuilder struct {
+	live map[string]string
+	hist *[]envEntry
+}
+
+func (b *envBuilder) set(k, v string) {
+	b.live[k] = v
+	*b.hist = append(*b.hist, envEntry{k, v})
+}
+
+func (b *envBuilder) view() EnvView { return EnvView{hist: b.hist, n: len(*b.hist)} }
+
+// EnvView is the environment at one point of the stage. It implements
+// BuildKit's shell.EnvGetter.
+type EnvView struct {
+	hist *[]envEntry
+	n    int
+}
+
+// Get returns the value last assigned to k before this point.
+func (e EnvView) Get(k string) (string, bool) {
+	if e.hist == nil {
+		return "", false
+	}
+	h := (*e.hist)[:e.n]
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].k == k {
+			return h[i].v, true
+		}
+	}
+	return "", false
+}
+
+// Keys lists the names assigned before this point.
+func (e EnvView) Keys() []string {
+	if e.hist == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, kv := range (*e.hist)[:e.n] {
+		if !seen[kv.k] {
+			seen[kv.k] = true
+			out = append(out, kv.k)
+		}
 	}
 	return out
 }
@@ -299,7 +376,7 @@ func (u *Unit) finalWorkdir() string {
 	last := u.Steps[len(u.Steps)-1]
 	if w, ok := last.In.Command.(*instructions.WorkdirCommand); ok {
 		lex := shell.NewLex(u.File.Escape)
-		if p, _, err := lex.ProcessWord(w.Path, envMap(last.Env)); err == nil {
+		if p, _, err := lex.ProcessWord(w.Path, last.Env); err == nil {
 			return Resolve(last.Workdir, p)
 		}
 	}
@@ -326,7 +403,7 @@ func (u *Unit) contextDirs() []string {
 		}
 		for _, src := range sd.SourcePaths {
 			if path.Clean(src) == "." {
-				dest, _, err := lex.ProcessWord(sd.DestPath, envMap(s.Env))
+				dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
 				if err == nil {
 					out = append(out, Resolve(s.Workdir, dest))
 				}

@@ -198,7 +198,8 @@ func (u *Unit) goOutput(s *Step, c Command) (a goArtifact, ok bool, why string) 
 		if v, ok := c.Env[k]; ok {
 			return v
 		}
-		return s.Env[k]
+		v, _ := s.Env.Get(k)
+		return v
 	}
 	a.CgoEnv = env("CGO_ENABLED")
 	dir := c.Dir

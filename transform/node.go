@@ -46,7 +46,7 @@ and the build output. Global npm installs are repeated in the runtime.`,
 					if verb != "ci" && len(nonFlags(c.Args[2:])) > 0 {
 						continue // npm install some-package: not the project install
 					}
-					if hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || s.Env["NODE_ENV"] == "production" {
+					if hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production") {
 						prodOnly = true
 					}
 				case tool == "yarn" && (verb == "" || verb == "install" || strings.HasPrefix(verb, "-")):
@@ -247,4 +247,9 @@ func nonFlags(args []string) []string {
 		}
 	}
 	return out
+}
+
+func envIs(e EnvView, k, want string) bool {
+	v, ok := e.Get(k)
+	return ok && v == want
 }

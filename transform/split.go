@@ -46,11 +46,7 @@ is created again by repeating the RUN that made it.`,
 	Run: func(u *Unit) error {
 		p := u.Plan
 		if p == nil {
-			fam := u.Base.Family
-			if fam == "" {
-				fam = "unknown"
-			}
-			u.Skip(u.Stage.From.StartLine, "no rewrite plan for base image %s (family %s): only Go and Node.js images are supported yet", u.Base.Expanded, fam)
+			u.Skip(u.Stage.From.StartLine, "%s", unsupportedReason(u.Base))
 			return nil
 		}
 		last := u.lastFileChanging()
