@@ -10,6 +10,7 @@
 package parser
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -180,6 +181,20 @@ func checkText(name string, src []byte) error {
 	}
 	if i := bytes.IndexByte(src, 0); i >= 0 {
 		return &Error{File: name, Line: 1 + bytes.Count(src[:i], []byte("\n")), Msg: "NUL byte: not a text file"}
+	}
+	// BuildKit reads lines with a bufio.Scanner and gives up on a longer
+	// one, naming the line before it; name the right one.
+	line := 1
+	for rest := src; len(rest) > 0; line++ {
+		i := bytes.IndexByte(rest, '\n')
+		n := i + 1
+		if i < 0 {
+			n = len(rest)
+		}
+		if n > bufio.MaxScanTokenSize {
+			return &Error{File: name, Line: line, Msg: fmt.Sprintf("line longer than %d bytes: BuildKit cannot read it", bufio.MaxScanTokenSize-1)}
+		}
+		rest = rest[n:]
 	}
 	if !utf8.Valid(src) {
 		line := 1

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	bkparser "github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/stagesplit/stagesplit/internal/corpus"
 )
 
@@ -143,4 +144,20 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatalf("round trip changed the input\nin  %q\nout %q", src, got)
 		}
 	})
+}
+
+// TestLongLineBoundary: our check refuses exactly the lines BuildKit's
+// scanner cannot read, and names the right line.
+func TestLongLineBoundary(t *testing.T) {
+	for _, n := range []int{65534, 65535, 65536, 65537, 70000} {
+		src := []byte("FROM alpine\nRUN " + strings.Repeat("a", n-4) + "\n")
+		_, bkErr := bkparser.Parse(bytes.NewReader(src))
+		_, err := ParseSyntax("x", src)
+		if (bkErr == nil) != (err == nil) {
+			t.Errorf("line of %d bytes: BuildKit error %v, ours %v", n, bkErr, err)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "x:2: line longer than") {
+			t.Errorf("line of %d bytes: %v", n, err)
+		}
+	}
 }
