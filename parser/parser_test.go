@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -134,6 +135,13 @@ func TestParseErrors(t *testing.T) {
 func FuzzRoundTrip(f *testing.F) {
 	for _, src := range roundTripCases {
 		f.Add([]byte(src))
+	}
+	// Seed with the real-world corpus when it is next to the checkout.
+	paths, _ := filepath.Glob("../../shared/corpus/*/*")
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil && !strings.HasSuffix(p, ".result") {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		pf, err := ParseSyntax("fuzz", src)

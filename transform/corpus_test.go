@@ -2,6 +2,7 @@ package transform
 
 import (
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,6 +101,12 @@ func checkRewrite(t *testing.T, name string, in, out []byte, opts Options) {
 			t.Errorf("%s: secret-looking ENV %s reaches the runtime stage", name, k)
 		}
 	}
+	// The rewrite never adds a download piped into a shell.
+	for _, l := range strings.Split(string(out), "\n") {
+		if pipeToShell.MatchString(l) && !strings.Contains(string(in), strings.TrimSpace(l)) {
+			t.Errorf("%s: added a download piped into a shell: %q", name, l)
+		}
+	}
 	if err := checkCopyFrom(f2); err != nil {
 		t.Errorf("%s: %v", name, err)
 	}
@@ -108,6 +115,8 @@ func checkRewrite(t *testing.T, name string, in, out []byte, opts Options) {
 		t.Errorf("%s: second run changed the output (err %v)", name, err)
 	}
 }
+
+var pipeToShell = regexp.MustCompile(`(curl|wget)[^|]*\|\s*(sudo\s+)?(sh|bash)\b`)
 
 func skipKind(reason string) string {
 	if i := strings.IndexAny(reason, ":("); i > 0 {
