@@ -57,6 +57,9 @@ type Options struct {
 	Context fs.FS
 	// Skip names passes not to run.
 	Skip map[string]bool
+	// Annotate puts a short "# stagesplit: why" comment above each
+	// generated instruction.
+	Annotate bool
 }
 
 // Unit is the state of one file going through the passes.

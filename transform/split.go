@@ -72,21 +72,21 @@ is created again by repeating the RUN that made it.`,
 		for _, s := range head {
 			for _, ins := range p.BuilderInserts {
 				if ins.Before == s.In {
-					out = append(out, ins.In)
+					out = append(out, u.annotate(ins.In, ins.Why))
 					u.decide(ActAdd, ins.Line, 0, nil, "%s: %s", strings.Join(ins.In.Text, " "), ins.Why)
 				}
 			}
 			out = append(out, s.In)
 		}
 		for _, g := range p.BuilderTail {
-			out = append(out, g.In)
+			out = append(out, u.annotate(g.In, g.Why))
 			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
 		}
 
 		// The runtime stage.
 		rtFrom := f.New("FROM", "FROM "+u.platformFlag()+p.Runtime.Ref)
 		rtFrom.Lead = []byte(f.Newline)
-		out = append(out, rtFrom)
+		out = append(out, u.annotate(rtFrom, "runtime stage, with only what the program needs from "+name))
 		u.decide(ActSplit, u.Stage.From.StartLine, 0, nil, "runtime stage FROM %s: it receives only what the program needs by COPY --from=%s", p.Runtime.Ref, name)
 
 		var restated []*parser.Instruction
@@ -105,16 +105,19 @@ is created again by repeating the RUN that made it.`,
 			}
 		}
 		if wd := u.runtimeWorkdir(p.Runtime, head, tail); wd != "" {
-			out = append(out, f.New("WORKDIR", "WORKDIR "+wd))
+			out = append(out, u.annotate(f.New("WORKDIR", "WORKDIR "+wd), "the original image runs in "+wd))
 			u.decide(ActAdd, u.Stage.From.StartLine, 0, nil, "WORKDIR %s: the original image runs in %s and the runtime image's default differs", wd, wd)
+		}
+		if len(restated) > 0 {
+			u.annotate(restated[0], "configuration restated from the build stage (a new stage starts clean)")
 		}
 		out = append(out, restated...)
 		for _, g := range p.RuntimeRuns {
-			out = append(out, g.In)
+			out = append(out, u.annotate(g.In, g.Why))
 			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
 		}
 		for _, c := range p.Copies {
-			out = append(out, f.New("COPY", fmt.Sprintf("COPY --from=%s %s %s", name, quotePath(c.Src), quotePath(c.Dst))))
+			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s %s", name, quotePath(c.Src), quotePath(c.Dst))), c.Why))
 			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", name, c.Src, c.Why)
 		}
 		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
@@ -128,12 +131,12 @@ is created again by repeating the RUN that made it.`,
 				return nil
 			}
 			for _, s := range pure {
-				out = append(out, cloneRaw(s.In))
+				out = append(out, u.annotate(cloneRaw(s.In), "creates USER "+needs.User+" again"))
 				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
 			}
 		}
 		if deferredUser != nil {
-			out = append(out, cloneRaw(deferredUser.In))
+			out = append(out, u.annotate(cloneRaw(deferredUser.In), "the same user as the original, after the copies"))
 			u.decide(ActAdd, deferredUser.In.StartLine, 0, nil, "restates USER from line %d after the copies, so the runtime runs as the same user", deferredUser.In.StartLine)
 		}
 		for _, s := range tail {
@@ -297,6 +300,25 @@ func cloneRaw(in *parser.Instruction) *parser.Instruction {
 		return &parser.Instruction{Keyword: in.Keyword, Text: append([]string(nil), in.Text...), Command: in.Command}
 	}
 	return &parser.Instruction{Keyword: in.Keyword, Raw: raw, Command: in.Command, Node: in.Node}
+}
+
+// annotate puts a one-line comment with the first clause of why above a
+// generated instruction, when asked to.
+func (u *Unit) annotate(in *parser.Instruction, why string) *parser.Instruction {
+	if !u.Opts.Annotate {
+		return in
+	}
+	if i := strings.Index(why, "; "); i > 0 {
+		why = why[:i]
+	}
+	if i := strings.Index(why, ": "); i > 0 && len(why) > 100 {
+		why = why[:i]
+	}
+	if len(why) > 100 {
+		why = why[:97] + "..."
+	}
+	in.Lead = append(append([]byte(nil), in.Lead...), "# stagesplit: "+why+u.File.Newline...)
+	return in
 }
 
 // firstText is a generated instruction's first line, for messages.

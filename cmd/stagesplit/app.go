@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"runtime"
 	"strings"
 
 	"github.com/stagesplit/stagesplit/emit"
@@ -32,6 +33,8 @@ const stdinName = "<standard input>"
 type options struct {
 	diff, list, write, explain bool
 	report                     string
+	annotate                   bool
+	bar                        *progressBar
 	skip                       map[string]bool
 	context                    string
 	stdout, stderr             io.Writer
@@ -64,6 +67,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.StringSliceFlag{Name: "skip-pass", Usage: "do not run the pass `NAME` (repeatable; see --list-passes)"},
 			&cli.BoolFlag{Name: "list-passes", Usage: "list the passes with their documentation and exit"},
 			&cli.StringFlag{Name: "context", Usage: "build context `DIR` for standard input (files use their own directory)"},
+			&cli.BoolFlag{Name: "annotate", Usage: "add a short comment above each generated instruction saying why it is there"},
 		},
 		Commands: []*cli.Command{verifyCommand(&code)},
 		Action: func(c *cli.Context) error {
@@ -81,6 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				diff: c.Bool("diff"), list: c.Bool("list"), write: c.Bool("write"), explain: c.Bool("explain"),
 				report: c.String("report"), context: c.String("context"),
 				stdout: stdout, stderr: stderr, stdin: stdin, skip: map[string]bool{},
+				annotate: c.Bool("annotate"), bar: newProgress(stderr),
 			}
 			if o.report != "" && o.report != "json" {
 				return usageErr("--report: unknown format %q (known: json)", o.report)
@@ -121,62 +126,53 @@ type fileReport struct {
 	RuntimeBase string               `json:"runtime_base,omitempty"`
 	Decisions   []transform.Decision `json:"decisions,omitempty"`
 	Error       string               `json:"error,omitempty"`
+	// SavingMB is the estimated compressed-size saving (see estimate.go).
+	SavingMB float64 `json:"estimated_saving_mb,omitempty"`
+
+	before, after []byte // for the SARIF and rdjson fixes
 }
 
 func (o *options) main(paths []string) int {
-	code := exitOK
-	var reports []fileReport
-	handle := func(path string, src []byte, ctx fs.FS, writeBack func([]byte) error) {
-		rep, changed, err := o.one(path, src, ctx, writeBack)
-		if err != nil {
-			fmt.Fprintln(o.stderr, err)
-			code = exitError
-		} else if changed && (o.diff || o.list) && !o.write && code == exitOK {
-			code = exitChanges
-		}
-		reports = append(reports, rep)
-	}
 	if len(paths) == 0 {
 		paths = []string{"-"}
 	}
-	for _, p := range paths {
-		if p == "-" {
-			if o.write {
-				fmt.Fprintln(o.stderr, "stagesplit: -w cannot write to standard input")
-				code = exitError
+	code := exitOK
+	var reports []fileReport
+	sum := newSummary()
+	walked := false
+	jobs := make(chan job)
+	go func() {
+		defer close(jobs)
+		for _, p := range paths {
+			if p == "-" {
+				jobs <- job{path: stdinName, stdin: true}
 				continue
 			}
-			src, err := io.ReadAll(o.stdin)
-			if err != nil {
-				fmt.Fprintf(o.stderr, "%s: %v\n", stdinName, err)
-				code = exitError
-				continue
+			st, err := os.Stat(p)
+			if err == nil && st.IsDir() {
+				walked = true
 			}
-			var ctx fs.FS
-			if o.context != "" {
-				ctx = os.DirFS(o.context)
-			}
-			handle(stdinName, src, ctx, nil)
-			continue
+			discover(p, func(f string) { jobs <- job{path: f} }, func(err error) { jobs <- job{path: p, err: err} })
 		}
-		files, err := discover(p)
-		if err != nil {
-			fmt.Fprintln(o.stderr, err)
+	}()
+	o.process(jobs, func(out outcome) {
+		o.stdout.Write(out.stdout)
+		o.stderr.Write(out.stderr)
+		switch {
+		case out.err != nil:
 			code = exitError
-			continue
+		case out.changed && (o.diff || o.list) && !o.write && code == exitOK:
+			code = exitChanges
 		}
-		for _, f := range files {
-			src, err := readRegular(f)
-			if err != nil {
-				fmt.Fprintln(o.stderr, err)
-				code = exitError
-				reports = append(reports, fileReport{Path: f, Status: "error", Error: err.Error()})
-				continue
+		if out.rep.Path != "" {
+			sum.add(out.rep)
+			if o.report != "" {
+				reports = append(reports, out.rep)
 			}
-			file := f
-			handle(f, src, os.DirFS(filepath.Dir(f)), func(out []byte) error { return writeAtomic(file, out) })
 		}
-	}
+		o.bar.update(sum.seen)
+	})
+	o.bar.done()
 	if o.report == "json" {
 		enc := json.NewEncoder(o.stdout)
 		enc.SetIndent("", "  ")
@@ -187,18 +183,108 @@ func (o *options) main(paths []string) int {
 			return exitError
 		}
 	}
+	if walked || sum.seen > 1 {
+		sum.write(o.stderr)
+	}
 	return code
 }
 
+// job is one file to process: a path found by the walk, standard input,
+// or an error met while walking.
+type job struct {
+	path  string
+	stdin bool
+	err   error
+}
+
+// outcome is what processing a job prints and reports.
+type outcome struct {
+	stdout, stderr []byte
+	rep            fileReport
+	changed        bool
+	err            error
+}
+
+// process runs jobs on a bounded pool of workers and hands the outcomes
+// to emit in the order the jobs came, whatever the scheduling, holding at
+// most a window of them in memory.
+func (o *options) process(jobs <-chan job, emit func(outcome)) {
+	workers := runtime.GOMAXPROCS(0)
+	window := make(chan struct{}, workers*4)
+	type slot struct{ done chan outcome }
+	slots := make(chan slot, workers*4)
+	go func() {
+		defer close(slots)
+		for j := range jobs {
+			window <- struct{}{}
+			s := slot{done: make(chan outcome, 1)}
+			slots <- s
+			go func(j job) { s.done <- o.run(j) }(j)
+		}
+	}()
+	for s := range slots {
+		emit(<-s.done)
+		<-window
+	}
+}
+
+// run processes one job.
+func (o *options) run(j job) (out outcome) {
+	var stdout, stderr bytes.Buffer
+	// The named result lets this see every return path's outcome.
+	defer func() { out.stdout, out.stderr = stdout.Bytes(), stderr.Bytes() }()
+	fail := func(err error) outcome {
+		fmt.Fprintln(&stderr, err)
+		out.err = err
+		out.rep = fileReport{Path: j.path, Status: "error", Error: err.Error()}
+		return out
+	}
+	if j.err != nil {
+		return fail(j.err)
+	}
+	var src []byte
+	var ctx fs.FS
+	var writeBack func([]byte) error
+	if j.stdin {
+		if o.write {
+			out.err = errors.New("-w cannot write to standard input")
+			fmt.Fprintln(&stderr, "stagesplit: -w cannot write to standard input")
+			return out
+		}
+		b, err := io.ReadAll(o.stdin)
+		if err != nil {
+			return fail(fmt.Errorf("%s: %v", stdinName, err))
+		}
+		src = b
+		if o.context != "" {
+			ctx = os.DirFS(o.context)
+		}
+	} else {
+		b, err := readRegular(j.path)
+		if err != nil {
+			return fail(err)
+		}
+		src = b
+		ctx = os.DirFS(filepath.Dir(j.path))
+		path := j.path
+		writeBack = func(data []byte) error { return writeAtomic(path, data) }
+	}
+	out.rep, out.changed, out.err = o.one(j.path, src, ctx, writeBack, &stdout, &stderr)
+	if out.err != nil {
+		fmt.Fprintln(&stderr, out.err)
+	}
+	return out
+}
+
 // one processes one file and prints what the mode asks for.
-func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte) error) (fileReport, bool, error) {
+func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte) error, stdout, stderr io.Writer) (fileReport, bool, error) {
 	rep := fileReport{Path: path}
 	f, err := parser.Parse(path, src)
 	if err != nil {
 		rep.Status, rep.Error = "error", err.Error()
 		return rep, false, err
 	}
-	res, err := transform.Rewrite(f, transform.Options{Context: ctx, Skip: o.skip})
+	res, err := transform.Rewrite(f, transform.Options{Context: ctx, Skip: o.skip, Annotate: o.annotate})
 	if err != nil {
 		err = fmt.Errorf("%s: %v", path, err)
 		rep.Status, rep.Error = "error", err.Error()
@@ -206,9 +292,11 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 	}
 	rep.Ecosystem, rep.BaseBefore, rep.RuntimeBase = res.Ecosystem, res.BaseBefore, res.RuntimeBase
 	rep.Decisions = res.Decisions
+	rep.before, rep.after = src, res.Output
 	switch {
 	case res.Changed:
 		rep.Status = "rewritten"
+		rep.SavingMB = estimateSaving(res)
 	case res.SkippedReason != "":
 		rep.Status, rep.Reason = "skipped", res.SkippedReason
 	default:
@@ -219,15 +307,15 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 		transform.SortDecisions(ds)
 		for _, d := range ds {
 			if d.Line > 0 {
-				fmt.Fprintf(o.stderr, "%s:%d: %s: %s\n", path, d.Line, d.Pass, d.Message)
+				fmt.Fprintf(stderr, "%s:%d: %s: %s\n", path, d.Line, d.Pass, d.Message)
 			} else {
-				fmt.Fprintf(o.stderr, "%s: %s: %s\n", path, d.Pass, d.Message)
+				fmt.Fprintf(stderr, "%s: %s: %s\n", path, d.Pass, d.Message)
 			}
 		}
 	}
 	quiet := o.report != ""
 	if o.list && res.Changed && !quiet {
-		fmt.Fprintln(o.stdout, path)
+		fmt.Fprintln(stdout, path)
 	}
 	if o.write {
 		if res.Changed {
@@ -247,12 +335,12 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 	if o.diff {
 		if res.Changed {
 			name := diffName(path)
-			o.stdout.Write(emit.Unified(name, name, src, res.Output))
+			stdout.Write(emit.Unified(name, name, src, res.Output))
 		}
 		return rep, res.Changed, nil
 	}
 	if !o.list {
-		o.stdout.Write(res.Output)
+		stdout.Write(res.Output)
 	}
 	return rep, res.Changed, nil
 }
@@ -273,59 +361,6 @@ func diffName(path string) string {
 		}
 	}
 	return filepath.ToSlash(filepath.Clean(p))
-}
-
-// IsDockerfileName reports whether a file name is one the directory walk
-// picks up.
-func IsDockerfileName(name string) bool {
-	lower := strings.ToLower(name)
-	for _, suf := range []string{".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".orig", ".bak", ".rej", ".swp", ".swo", "~", ".md", ".txt", ".golden"} {
-		if strings.HasSuffix(lower, suf) {
-			return false
-		}
-	}
-	switch {
-	case name == "Dockerfile", name == "Containerfile", lower == "dockerfile":
-		return true
-	case strings.HasPrefix(name, "Dockerfile."), strings.HasPrefix(name, "Containerfile."):
-		return true
-	case strings.HasSuffix(lower, ".dockerfile"):
-		return true
-	}
-	return false
-}
-
-// skipDirs are never walked.
-var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true, ".terraform": true}
-
-// discover returns path itself when it is a file, or the Dockerfiles below
-// it, sorted, without following symbolic links.
-func discover(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, cleanErr(err))
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("%s: %v", p, cleanErr(err))
-		}
-		if d.IsDir() {
-			if p != path && skipDirs[d.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() && IsDockerfileName(d.Name()) {
-			out = append(out, p)
-		}
-		return nil
-	})
-	sort.Strings(out)
-	return out, err
 }
 
 // readRegular reads a regular file; anything else is refused so that -w
