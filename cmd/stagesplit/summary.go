@@ -42,8 +42,10 @@ func (s *summary) add(r fileReport) {
 // reasonKind groups skip reasons: the text before the first colon, with
 // image names and numbers left as they are.
 func reasonKind(reason string) string {
-	if i := strings.Index(reason, ": "); i > 0 {
-		reason = reason[:i]
+	for _, sep := range []string{": ", " ("} {
+		if i := strings.Index(reason, sep); i > 0 {
+			reason = reason[:i]
+		}
 	}
 	return reason
 }
@@ -109,7 +111,8 @@ func estimateSaving(res *transform.Result) float64 {
 }
 
 // progress shows "files done" on standard error while a long walk runs,
-// only when standard error is a terminal (and TERM is not dumb).
+// only when standard error is a terminal and TERM is not dumb; with
+// NO_COLOR set it writes no escape sequence.
 type progressBar struct {
 	mu   sync.Mutex
 	last time.Time
@@ -138,6 +141,10 @@ func (p *progressBar) update(done int) {
 
 func (p *progressBar) done() {
 	if p == nil || !p.on || p.last.IsZero() {
+		return
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", 40)+"\r")
 		return
 	}
 	fmt.Fprint(p.w, "\r\033[K")
