@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -63,7 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list the files whose rewrite differs from the file"},
 			&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file instead of standard output"},
 			&cli.BoolFlag{Name: "explain", Usage: "print every decision, with its reason, to standard error as path:line: pass: message"},
-			&cli.StringFlag{Name: "report", Usage: "print a machine-readable report to standard output instead of files (`FORMAT`: json)"},
+			&cli.StringFlag{Name: "report", Usage: "print a machine-readable report to standard output instead of files (`FORMAT`: json, sarif, rdjson, github)"},
 			&cli.StringSliceFlag{Name: "skip-pass", Usage: "do not run the pass `NAME` (repeatable; see --list-passes)"},
 			&cli.BoolFlag{Name: "list-passes", Usage: "list the passes with their documentation and exit"},
 			&cli.StringFlag{Name: "context", Usage: "build context `DIR` for standard input (files use their own directory)"},
@@ -87,8 +86,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				stdout: stdout, stderr: stderr, stdin: stdin, skip: map[string]bool{},
 				annotate: c.Bool("annotate"), bar: newProgress(stderr),
 			}
-			if o.report != "" && o.report != "json" {
-				return usageErr("--report: unknown format %q (known: json)", o.report)
+			switch o.report {
+			case "", "json", "sarif", "rdjson", "github":
+			default:
+				return usageErr("--report: unknown format %q (known: json, sarif, rdjson, github)", o.report)
 			}
 			if o.diff && o.write {
 				return usageErr("-d and -w cannot be used together")
@@ -130,6 +131,7 @@ type fileReport struct {
 	SavingMB float64 `json:"estimated_saving_mb,omitempty"`
 
 	before, after []byte // for the SARIF and rdjson fixes
+	err           error
 }
 
 func (o *options) main(paths []string) int {
@@ -173,15 +175,9 @@ func (o *options) main(paths []string) int {
 		o.bar.update(sum.seen)
 	})
 	o.bar.done()
-	if o.report == "json" {
-		enc := json.NewEncoder(o.stdout)
-		enc.SetIndent("", "  ")
-		if reports == nil {
-			reports = []fileReport{}
-		}
-		if err := enc.Encode(reports); err != nil {
-			return exitError
-		}
+	if err := o.writeReport(reports); err != nil {
+		fmt.Fprintf(o.stderr, "stagesplit: %v\n", err)
+		return exitError
 	}
 	if walked || sum.seen > 1 {
 		sum.write(o.stderr)
@@ -281,7 +277,7 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 	rep := fileReport{Path: path}
 	f, err := parser.Parse(path, src)
 	if err != nil {
-		rep.Status, rep.Error = "error", err.Error()
+		rep.Status, rep.Error, rep.err = "error", err.Error(), err
 		return rep, false, err
 	}
 	res, err := transform.Rewrite(f, transform.Options{Context: ctx, Skip: o.skip, Annotate: o.annotate})
@@ -292,7 +288,9 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 	}
 	rep.Ecosystem, rep.BaseBefore, rep.RuntimeBase = res.Ecosystem, res.BaseBefore, res.RuntimeBase
 	rep.Decisions = res.Decisions
-	rep.before, rep.after = src, res.Output
+	if o.report == "sarif" || o.report == "rdjson" {
+		rep.before, rep.after = src, res.Output // for the fixes; other runs do not hold every file
+	}
 	switch {
 	case res.Changed:
 		rep.Status = "rewritten"
