@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"path"
 	"regexp"
 	"strings"
@@ -29,6 +31,7 @@ and the build output. Global npm installs are repeated in the runtime.`,
 		var pm, appDir string
 		var installLine int
 		var globals []string
+		var installStep *Step
 		prodOnly := false
 		var builds []string
 		for _, s := range u.Steps {
@@ -61,7 +64,7 @@ and the build output. Global npm installs are repeated in the runtime.`,
 					continue
 				}
 				if pm == "" {
-					pm, appDir, installLine = tool, c.Dir, s.In.StartLine
+					pm, appDir, installLine, installStep = tool, c.Dir, s.In.StartLine, s
 					if appDir == "" {
 						appDir = s.Workdir
 					}
@@ -94,6 +97,15 @@ and the build output. Global npm installs are repeated in the runtime.`,
 		u.Plan = plan
 		u.Fact(u.Stage.From.StartLine, "runtime %s: the slim variant of the builder's image, same Node.js and release", rt.Ref)
 
+		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, len(globals) > 0); why == "" {
+			if deps.Name != "" {
+				plan.Stages = append(plan.Stages, deps)
+			}
+			plan.Copies = append(plan.Copies, copies...)
+			return nil
+		} else {
+			u.Fact(installLine, "copying the whole app directory: %s", why)
+		}
 		if prodOnly {
 			u.Fact(installLine, "the install already leaves out dev dependencies: nothing to prune")
 		} else if prune := u.nodePrune(pm, needs); prune != "" {
@@ -126,27 +138,146 @@ var (
 
 // nodeOutputNote names the build output directory when the context shows it.
 func (u *Unit) nodeOutputNote() string {
+	if dir, how := u.nodeOutputDir(); dir != "" {
+		return fmt.Sprintf("; output %s/ (%s)", dir, how)
+	}
+	return ""
+}
+
+// nodeOutputDir is the directory the build script writes, relative to the
+// app directory, as the build context shows it; "" when unknown.
+func (u *Unit) nodeOutputDir() (dir, how string) {
 	c := u.Context
 	if c == nil || c.Package == nil {
-		return ""
+		return "", ""
 	}
 	build := c.Package.Scripts["build"]
 	switch {
 	case strings.Contains(build, "next build"):
-		return "; output .next/ (Next.js)"
+		return ".next", "Next.js"
 	case strings.Contains(build, "react-scripts build"):
-		return "; output build/ (Create React App)"
+		return "build", "Create React App"
 	case strings.Contains(build, "vite build"), strings.Contains(build, "webpack"), strings.Contains(build, "rollup"), strings.Contains(build, "esbuild"), strings.Contains(build, "parcel build"):
-		return "; output dist/ (bundler convention)"
+		return "dist", "bundler convention"
 	case strings.Contains(build, "tsc") && c.TSOutDir != "" && c.TSOutDir != ".":
-		return fmt.Sprintf("; output %s/ (tsconfig.json outDir)", c.TSOutDir)
+		return c.TSOutDir, "tsconfig.json outDir"
 	}
 	if start := c.Package.Scripts["start"]; start != "" {
 		if m := startDirRe.FindStringSubmatch(start); m != nil {
-			return fmt.Sprintf("; output %s/ (the start script runs a file there)", path.Clean(m[1]))
+			return path.Clean(m[1]), "the start script runs a file there"
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// nodeDepsPlan plans the precise split: a stage "deps" repeats the
+// builder's instructions up to the dependency install with
+// NODE_ENV=production (npm, yarn and pnpm then leave out the dev
+// dependencies), and the runtime receives its node_modules, the build
+// context's files by repeating the original's COPY instructions, and the
+// build output. A source change then rebuilds neither the dependencies nor
+// their layer. It needs the build context to be sure of the output
+// directory and that nothing else after the install writes files; why says
+// what is missing.
+func (u *Unit) nodeDepsPlan(install *Step, appDir string, globals bool) (st Stage, copies []Copy, why string) {
+	if u.Context == nil || u.Context.Package == nil {
+		return st, nil, "no package.json in the build context"
+	}
+	if globals {
+		return st, nil, "a global npm install"
+	}
+	for _, c := range install.Commands {
+		switch c.Name() {
+		case "npm", "yarn", "pnpm", "rm", "true", "echo":
+			if len(c.Args) > 1 && (c.Args[1] == "run" || c.Args[1] == "run-script" || c.Args[1] == "build") {
+				return st, nil, fmt.Sprintf("line %d also builds", install.In.StartLine)
+			}
+		default:
+			return st, nil, fmt.Sprintf("line %d also runs %s", install.In.StartLine, c.Name())
+		}
+	}
+	idx := -1
+	for i, s := range u.Steps {
+		if s == install {
+			idx = i
+		}
+	}
+	outDir, _ := u.nodeOutputDir()
+	final := u.finalWorkdir()
+	lex := shell.NewLex(u.File.Escape)
+	var replays []Copy
+	built, buildLine := false, 0
+	for i, s := range u.Steps {
+		if !s.FileChanging() {
+			continue
+		}
+		switch c := s.In.Command.(type) {
+		case *instructions.CopyCommand:
+			if c.From != "" || c.Parents || len(c.SourceContents) > 0 {
+				return st, nil, fmt.Sprintf("line %d is not a plain COPY from the build context", s.In.StartLine)
+			}
+			if !strings.HasPrefix(c.DestPath, "/") && s.Workdir != final {
+				return st, nil, fmt.Sprintf("line %d copies relative to %s, not the final WORKDIR", s.In.StartLine, s.Workdir)
+			}
+			if _, _, err := lex.ProcessWord(c.DestPath, s.Env); err != nil {
+				return st, nil, fmt.Sprintf("line %d: %v", s.In.StartLine, err)
+			}
+			replays = append(replays, Copy{Replay: s.In, Line: s.In.StartLine, Why: "files from the build context, as the original copies them"})
+		case *instructions.RunCommand:
+			if i < idx {
+				continue // system packages and the like: repeated in deps, mapped by the packages pass
+			}
+			if i == idx {
+				continue
+			}
+			for _, cmd := range s.Commands {
+				if !isNodeBuild(cmd) {
+					return st, nil, fmt.Sprintf("line %d runs %s after the install", s.In.StartLine, cmd.Name())
+				}
+			}
+			built, buildLine = true, s.In.StartLine
+		default:
+			return st, nil, fmt.Sprintf("line %d is an ADD", s.In.StartLine)
+		}
+	}
+	if built && outDir == "" {
+		return st, nil, "the build output directory is unknown"
+	}
+	nm := path.Join(appDir, "node_modules")
+	if len(u.Context.Package.DevDependencies) == 0 {
+		// Nothing to leave out: the builder's node_modules are the
+		// production ones, and their COPY is cached by content.
+		copies = append(copies, Copy{Src: nm, Dst: nm, Line: install.In.StartLine,
+			Why: "node_modules (package.json has no devDependencies), in a layer of its own"})
+	} else {
+		st = Stage{Name: "deps", Why: "the production dependencies alone, installed from the manifests: a source change does not rebuild them"}
+		for i, s := range u.Steps[:idx+1] {
+			if i == idx {
+				st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
+			}
+			st.Instructions = append(st.Instructions, cloneRaw(s.In))
+		}
+		copies = append(copies, Copy{From: "deps", Src: nm, Dst: nm, Line: install.In.StartLine,
+			Why: "production node_modules from the deps stage"})
+	}
+	copies = append(copies, replays...)
+	if built {
+		out := path.Join(appDir, outDir)
+		copies = append(copies, Copy{Src: out, Dst: out, Line: buildLine, Why: "the build output"})
+	}
+	return st, copies, ""
+}
+
+// isNodeBuild reports whether a command runs a package script or a node
+// build tool, which writes only the build output.
+func isNodeBuild(c Command) bool {
+	switch c.Name() {
+	case "npm", "yarn", "pnpm":
+		return len(c.Args) > 1 && (c.Args[1] == "run" || c.Args[1] == "run-script" || c.Args[1] == "build")
+	case "npx", "tsc":
+		return true
+	}
+	return false
 }
 
 // nodePrune returns the command that removes dev dependencies, or "".

@@ -26,15 +26,28 @@ type Plan struct {
 	BuilderInserts []Insert
 	// BuilderTail are instructions added at the end of the builder stage.
 	BuilderTail []Gen
+	// Stages are added after the builder, each FROM the builder's image.
+	Stages []Stage
 	// RuntimeRuns run in the runtime stage before the copies (as root).
 	RuntimeRuns []Gen
 }
 
-// Copy is one COPY --from=build.
+// Copy is one COPY into the runtime stage: from a stage (From, or the
+// builder when empty), or an instruction of the original repeated as it is
+// (Replay, a COPY from the build context).
 type Copy struct {
 	Src, Dst string
+	From     string
+	Replay   *parser.Instruction
 	Why      string
 	Line     int // the source line that makes it necessary
+}
+
+// Stage is a stage added between the builder and the runtime.
+type Stage struct {
+	Name         string
+	Instructions []*parser.Instruction // after its FROM
+	Why          string
 }
 
 // Insert places a generated instruction before an existing one.

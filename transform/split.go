@@ -83,6 +83,14 @@ is created again by repeating the RUN that made it.`,
 			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
 		}
 
+		for _, st := range p.Stages {
+			sf := f.New("FROM", "FROM "+u.platformFlag()+u.Base.Ref+asWord(u.Stage.From)+st.Name)
+			sf.Lead = []byte(f.Newline)
+			out = append(out, u.annotate(sf, st.Why))
+			u.decide(ActSplit, u.Stage.From.StartLine, 0, nil, "stage %s: %s", st.Name, st.Why)
+			out = append(out, st.Instructions...)
+		}
+
 		// The runtime stage.
 		rtFrom := f.New("FROM", "FROM "+u.platformFlag()+p.Runtime.Ref)
 		rtFrom.Lead = []byte(f.Newline)
@@ -117,8 +125,17 @@ is created again by repeating the RUN that made it.`,
 			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
 		}
 		for _, c := range p.Copies {
-			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s %s", name, quotePath(c.Src), quotePath(c.Dst))), c.Why))
-			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", name, c.Src, c.Why)
+			if c.Replay != nil {
+				out = append(out, u.annotate(cloneRaw(c.Replay), c.Why))
+				u.decide(ActAdd, c.Line, 0, nil, "repeats line %d in the runtime stage: %s", c.Line, c.Why)
+				continue
+			}
+			from := name
+			if c.From != "" {
+				from = c.From
+			}
+			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s %s", from, quotePath(c.Src), quotePath(c.Dst))), c.Why))
+			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", from, c.Src, c.Why)
 		}
 		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
 			pure, mixed := u.userSetupRuns()
@@ -162,10 +179,7 @@ func (u *Unit) nameBuilder() (*parser.Instruction, string, error) {
 		u.decide(ActSplit, in.StartLine, 0, nil, "builder stage keeps its name %q and the toolchain image %s", st.Name, u.Base.Expanded)
 		return in, st.Name, nil
 	}
-	as := " AS "
-	if kw := strings.TrimSpace(string(in.Raw)); strings.HasPrefix(kw, "from") {
-		as = " as " // BuildKit's FromAsCasing: AS in the same case as FROM
-	}
+	as := asWord(in)
 	raw := string(in.Raw)
 	body := strings.TrimRight(raw, "\r\n")
 	if strings.Contains(body, "\n") {
@@ -182,6 +196,15 @@ func (u *Unit) nameBuilder() (*parser.Instruction, string, error) {
 	}
 	u.decide(ActSplit, in.StartLine, 0, nil, "builder stage %q keeps the toolchain image %s", builderName, u.Base.Expanded)
 	return n, builderName, nil
+}
+
+// asWord is " AS " in the case of the FROM keyword (BuildKit's
+// FromAsCasing rule).
+func asWord(from *parser.Instruction) string {
+	if strings.HasPrefix(strings.TrimSpace(string(from.Raw)), "from") {
+		return " as "
+	}
+	return " AS "
 }
 
 func (u *Unit) platformFlag() string {

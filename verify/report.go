@@ -72,7 +72,7 @@ type Seconds struct {
 }
 
 // Rebuild are the wall-clock rebuild times after a source-only change of
-// File, with a warm cache.
+// File, with a warm cache: the median of three rebuilds each.
 type Rebuild struct {
 	Before float64 `json:"before"`
 	After  float64 `json:"after"`
@@ -202,7 +202,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		if rb.Error != "" {
 			row("  rebuild", "-", "-", "not measured: "+rb.Error)
 		} else {
-			what := "after a comment appended to " + rb.File
+			what := "median of 3, after a comment appended to " + rb.File
 			if rb.Change == "newline" {
 				what = "after a newline appended to " + rb.File + " (an earlier run's cache may match)"
 			}
