@@ -66,8 +66,8 @@ func (s *summary) write(w io.Writer) {
 		fmt.Fprintf(w, "  skipped %4d  %s\n", s.skipped[k], k)
 	}
 	if s.estimated > 0 {
-		fmt.Fprintf(w, "  estimated saving: %.1f MB compressed over %d rewritten files (%.1f MB each on average; an estimate from %s, before what the Dockerfiles add)\n",
-			s.savingMB, s.estimated, s.savingMB/float64(s.estimated), sizeTableSource)
+		fmt.Fprintf(w, "  estimated saving: %s compressed over %d rewritten files (%s each on average; an estimate from %s, before what the Dockerfiles add)\n",
+			megabytes(s.savingMB), s.estimated, megabytes(s.savingMB/float64(s.estimated)), sizeTableSource)
 	}
 }
 
@@ -148,4 +148,12 @@ func (p *progressBar) done() {
 		return
 	}
 	fmt.Fprint(p.w, "\r\033[K")
+}
+
+// megabytes prints a size given in MB, in GB from 1000 MB on.
+func megabytes(mb float64) string {
+	if mb >= 1000 {
+		return fmt.Sprintf("%.1f GB", mb/1000)
+	}
+	return fmt.Sprintf("%.1f MB", mb)
 }
