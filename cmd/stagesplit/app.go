@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/stagesplit/stagesplit/emit"
 	"github.com/stagesplit/stagesplit/parser"
@@ -343,12 +344,20 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 	return rep, res.Changed, nil
 }
 
-// diffName is the path in diff headers: relative to the working directory
-// when the file is below it, with forward slashes, so that `git apply`
-// and `patch -p1` work from there.
+// diffName is the path in diff headers and reports: relative to the root
+// of the git work tree holding the file, so that `git apply` works from
+// anywhere in it and code scanning finds the file; outside a work tree,
+// relative to the working directory (for `patch -p1` there). Forward
+// slashes either way.
 func diffName(path string) string {
 	if path == stdinName {
 		return "Dockerfile"
+	}
+	abs := absPath(path)
+	if top := workTreeTop(filepath.Dir(abs)); top != "" {
+		if rel, err := filepath.Rel(top, abs); err == nil {
+			return filepath.ToSlash(rel)
+		}
 	}
 	p := path
 	if filepath.IsAbs(p) {
@@ -359,6 +368,38 @@ func diffName(path string) string {
 		}
 	}
 	return filepath.ToSlash(filepath.Clean(p))
+}
+
+var (
+	topMu    sync.Mutex
+	topCache = map[string]string{}
+)
+
+// workTreeTop is the nearest directory at or above dir holding .git, or
+// "", remembered per directory since a walk asks for many files.
+func workTreeTop(dir string) string {
+	topMu.Lock()
+	defer topMu.Unlock()
+	var seen []string
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if t, ok := topCache[d]; ok {
+			top = t
+			break
+		}
+		seen = append(seen, d)
+		if hasGit(d) {
+			top = d
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	for _, d := range seen {
+		topCache[d] = top
+	}
+	return top
 }
 
 // readRegular reads a regular file; anything else is refused so that -w
