@@ -145,6 +145,18 @@ func ParseSyntax(name string, src []byte) (*File, error) {
 	}
 	lines := splitLines(body)
 	f.Directives = directives(lines)
+	// offs[i] is where line i starts in body: Lead, Raw and Trailer are
+	// slices of the input, not copies (capped, so appending copies).
+	offs := make([]int, len(lines)+1)
+	for i, l := range lines {
+		offs[i+1] = offs[i] + len(l)
+	}
+	span := func(a, b int) []byte {
+		if a >= b {
+			return nil
+		}
+		return body[offs[a]:offs[b]:offs[b]]
+	}
 
 	next := 0 // index of the first line not yet given to an instruction
 	for _, node := range res.AST.Children {
@@ -160,12 +172,12 @@ func ParseSyntax(name string, src []byte) (*File, error) {
 			Err:       err,
 			StartLine: node.StartLine,
 			EndLine:   node.EndLine,
-			Lead:      join(lines[next:start]),
-			Raw:       join(lines[start:end]),
+			Lead:      span(next, start),
+			Raw:       span(start, end),
 		})
 		next = end
 	}
-	f.Trailer = join(lines[next:])
+	f.Trailer = span(next, len(lines))
 	return f, nil
 }
 
@@ -254,21 +266,6 @@ func splitLines(b []byte) [][]byte {
 		b = b[i+1:]
 	}
 	return lines
-}
-
-func join(lines [][]byte) []byte {
-	if len(lines) == 0 {
-		return nil
-	}
-	n := 0
-	for _, l := range lines {
-		n += len(l)
-	}
-	out := make([]byte, 0, n)
-	for _, l := range lines {
-		out = append(out, l...)
-	}
-	return out
 }
 
 func detectNewline(src []byte) string {
