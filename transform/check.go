@@ -122,7 +122,7 @@ dropped); name an earlier stage in every COPY --from; and be left unchanged by a
 			fail("%v", err)
 			return nil
 		}
-		again, err := Run(f2, Options{Context: u.Opts.Context, Skip: u.Opts.Skip}, Default)
+		again, err := Run(f2, Options{Context: u.Opts.Context, Skip: u.Opts.Skip, Runtime: u.Opts.Runtime}, Default)
 		if err != nil || again.Changed {
 			fail("a second run would change the output again")
 			return nil
@@ -334,8 +334,19 @@ func show(x any) string {
 // init because the self-check runs the passes again.
 var Default []*Pass
 
+// ecosystemPasses plan the split for their families of base images; the
+// packages pass runs after all of them.
+var ecosystemPasses []*Pass
+
 func init() {
-	Default = []*Pass{
-		passShape, passBase, passContext, passSteps, passGolang, passNode, passPackages, passSplit, passSelfcheck,
+	ecosystemPasses = []*Pass{passGolang, passNode}
+	passPackages.Requires = ecosystemPasses
+	Default = []*Pass{passShape, passBase, passContext, passSteps}
+	Default = append(Default, ecosystemPasses...)
+	Default = append(Default, passPackages, passRuntime, passSplit, passSelfcheck)
+	for _, p := range ecosystemPasses {
+		for _, f := range p.Families {
+			supportedFamilies[f] = true
+		}
 	}
 }

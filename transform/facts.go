@@ -127,15 +127,15 @@ var passBase = &Pass{
 	},
 }
 
-// supportedFamilies have an ecosystem pass.
-var supportedFamilies = map[string]bool{"golang": true, "node": true}
+// supportedFamilies have an ecosystem pass (filled from their Families).
+var supportedFamilies = map[string]bool{}
 
 func unsupportedReason(b Image) string {
 	fam := b.Family
 	if fam == "" {
 		fam = "unknown"
 	}
-	return fmt.Sprintf("no rewrite plan for base image %s (family %s): only Go and Node.js images are supported yet", b.Expanded, fam)
+	return fmt.Sprintf("no rewrite plan for base image %s (family %s): supported families are %s", b.Expanded, fam, strings.Join(mapKeys(supportedFamilies), ", "))
 }
 
 var passSteps = &Pass{

@@ -37,6 +37,7 @@ the build context is present and no .go file imports "C" and no required module 
 it, and then CGO_ENABLED=0 is added so the binary is static. Otherwise the binary is dynamically
 linked to glibc and must run on the same Debian release as the builder.`,
 	Requires: []*Pass{passSteps, passContext},
+	Families: []string{"golang"},
 	Run: func(u *Unit) error {
 		if u.Base.Family != "golang" {
 			return nil

@@ -68,6 +68,9 @@ func familyOf(name string) string {
 	case "golang", "node", "debian", "ubuntu", "alpine", "python", "ruby", "rust", "openjdk", "maven", "gradle", "eclipse-temurin", "php":
 		return base
 	}
+	if f, ok := familyNames[base]; ok {
+		return f
+	}
 	if strings.HasPrefix(base, "gcr.io/distroless/") {
 		return "distroless"
 	}
@@ -188,9 +191,20 @@ type BaseConfig struct {
 
 const stdPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+// familyNames maps more repository names to a family; ecosystem files add
+// theirs in init (e.g. "mcr.microsoft.com/dotnet/sdk" -> "dotnet-sdk").
+var familyNames = map[string]string{}
+
+// familyConfigs gives the inherited config of the images of a family that
+// the switch in ConfigOf does not know; ecosystem files add theirs in init.
+var familyConfigs = map[string]func(Image) BaseConfig{}
+
 // ConfigOf returns the inherited config of a known image, and whether the
 // image is known.
 func ConfigOf(im Image) (BaseConfig, bool) {
+	if f, ok := familyConfigs[im.Family]; ok {
+		return f(im), true
+	}
 	switch im.Family {
 	case "golang":
 		return BaseConfig{

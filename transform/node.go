@@ -19,6 +19,7 @@ start command needs one of them. The runtime is the slim image of the same tag a
 receives the whole app directory: package.json (npm start reads it), the production node_modules
 and the build output. Global npm installs are repeated in the runtime.`,
 	Requires: []*Pass{passSteps, passContext},
+	Families: []string{"node"},
 	Run: func(u *Unit) error {
 		if u.Base.Family != "node" {
 			return nil

@@ -57,7 +57,7 @@ release); other packages the Dockerfile installed (an image tool, fonts) are ins
 curl or wget called by HEALTHCHECK, CMD or ENTRYPOINT are installed, because slim images lack them.
 ca-certificates and tzdata are kept. A runtime without a package manager (distroless) is then
 replaced by the slim Debian image of the builder's release.`,
-	Requires: []*Pass{passGolang, passNode},
+	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
 		p := u.Plan
 		if p == nil {

@@ -20,6 +20,9 @@ type Pass struct {
 	Doc      string
 	Requires []*Pass
 	Run      func(u *Unit) error
+	// Families are the base image families an ecosystem pass plans for
+	// (see familyOf); empty for the other passes.
+	Families []string
 }
 
 // Action says what a decision did.
@@ -60,6 +63,9 @@ type Options struct {
 	// Annotate puts a short "# stagesplit: why" comment above each
 	// generated instruction.
 	Annotate bool
+	// Runtime is the runtime image policy: "" or "slim", "distroless",
+	// "alpine", "scratch" (see RuntimeTable).
+	Runtime string
 }
 
 // Unit is the state of one file going through the passes.

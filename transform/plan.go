@@ -17,8 +17,11 @@ type Plan struct {
 	Ecosystem string
 	// Runtime is the base image of the new final stage.
 	Runtime Image
-	// Static is set for a Go binary that links no libc (cgo off).
+	// Static is set for a binary that links no libc (Go with cgo off).
 	Static bool
+	// Major is the language's major version, for the image table's {major}
+	// (Java 17); "" when the ecosystem needs none.
+	Major string
 	// Copies are what the runtime stage receives from the builder.
 	Copies []Copy
 	// BuilderInserts are instructions added to the builder before an

@@ -42,7 +42,7 @@ in the same order, so the final image config is unchanged; a WORKDIR is added wh
 image's default differs. ENV and ARG whose names look like secrets (BuildKit's
 SecretsUsedInArgOrEnv rule) are not carried into the runtime stage. A USER the Dockerfile creates
 is created again by repeating the RUN that made it.`,
-	Requires: []*Pass{passPackages},
+	Requires: []*Pass{passRuntime},
 	Run: func(u *Unit) error {
 		p := u.Plan
 		if p == nil {

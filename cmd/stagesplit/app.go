@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,6 +35,7 @@ type options struct {
 	diff, list, write, explain bool
 	report                     string
 	annotate                   bool
+	runtime                    string
 	bar                        *progressBar
 	skip                       map[string]bool
 	context                    string
@@ -68,6 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.BoolFlag{Name: "list-passes", Usage: "list the passes with their documentation and exit"},
 			&cli.StringFlag{Name: "context", Usage: "build context `DIR` for standard input (files use their own directory)"},
 			&cli.BoolFlag{Name: "annotate", Usage: "add a short comment above each generated instruction saying why it is there"},
+			&cli.StringFlag{Name: "runtime", Value: "slim", Usage: "runtime image `POLICY`: slim, distroless, alpine or scratch (refused, with the reason, where its preconditions fail; see docs/tables.md)"},
 		},
 		Commands: []*cli.Command{verifyCommand(&code)},
 		Action: func(c *cli.Context) error {
@@ -85,7 +88,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				diff: c.Bool("diff"), list: c.Bool("list"), write: c.Bool("write"), explain: c.Bool("explain"),
 				report: c.String("report"), context: c.String("context"),
 				stdout: stdout, stderr: stderr, stdin: stdin, skip: map[string]bool{},
-				annotate: c.Bool("annotate"), bar: newProgress(stderr),
+				annotate: c.Bool("annotate"), bar: newProgress(stderr), runtime: c.String("runtime"),
+			}
+			if !slices.Contains(transform.RuntimePolicies, o.runtime) {
+				return usageErr("--runtime: unknown policy %q (known: %s)", o.runtime, strings.Join(transform.RuntimePolicies, ", "))
 			}
 			switch o.report {
 			case "", "json", "sarif", "rdjson", "github":
@@ -281,7 +287,7 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 		rep.Status, rep.Error, rep.err = "error", err.Error(), err
 		return rep, false, err
 	}
-	res, err := transform.Rewrite(f, transform.Options{Context: ctx, Skip: o.skip, Annotate: o.annotate})
+	res, err := transform.Rewrite(f, transform.Options{Context: ctx, Skip: o.skip, Annotate: o.annotate, Runtime: o.runtime})
 	if err != nil {
 		err = fmt.Errorf("%s: %v", path, err)
 		rep.Status, rep.Error = "error", err.Error()
