@@ -389,16 +389,8 @@ func (u *Unit) contextDirs() []string {
 	var out []string
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {
-		var sd instructions.SourcesAndDest
-		switch c := s.In.Command.(type) {
-		case *instructions.CopyCommand:
-			if c.From != "" {
-				continue
-			}
-			sd = c.SourcesAndDest
-		case *instructions.AddCommand:
-			sd = c.SourcesAndDest
-		default:
+		sd, ok := contextCopy(s)
+		if !ok {
 			continue
 		}
 		for _, src := range sd.SourcePaths {
@@ -411,4 +403,18 @@ func (u *Unit) contextDirs() []string {
 		}
 	}
 	return out
+}
+
+// contextCopy returns the sources and destination of a COPY or ADD that
+// takes files from the build context (not from another stage or image).
+func contextCopy(s *Step) (instructions.SourcesAndDest, bool) {
+	switch c := s.In.Command.(type) {
+	case *instructions.CopyCommand:
+		if c.From == "" {
+			return c.SourcesAndDest, true
+		}
+	case *instructions.AddCommand:
+		return c.SourcesAndDest, true
+	}
+	return instructions.SourcesAndDest{}, false
 }

@@ -17,7 +17,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the want and decisions sections of the golden files")
 
 // TestGolden runs every case of testdata/golden/*.txtar. A case holds the
-// input (Dockerfile), optional build-context files (context/...), the
+// input (Dockerfile), optional build-context files (context/...), optional
+// options (runtime=POLICY), the
 // expected output (want) and the expected decisions. -update rewrites only
 // want and decisions. Every output is also checked independently and run
 // again, which must change nothing.
@@ -36,6 +37,7 @@ func TestGolden(t *testing.T) {
 			var haveSrc bool
 			ctx := fstest.MapFS{}
 			hasCtx := false
+			opts := Options{}
 			for _, f := range ar.Files {
 				switch {
 				case f.Name == "Dockerfile":
@@ -43,6 +45,15 @@ func TestGolden(t *testing.T) {
 				case strings.HasPrefix(f.Name, "context/"):
 					ctx[strings.TrimPrefix(f.Name, "context/")] = &fstest.MapFile{Data: f.Data}
 					hasCtx = true
+				case f.Name == "options":
+					// runtime=POLICY lines, as the --runtime flag gives them.
+					for _, l := range strings.Fields(string(f.Data)) {
+						if v, ok := strings.CutPrefix(l, "runtime="); ok {
+							opts.Runtime = v
+						} else {
+							t.Fatalf("options: unknown %q", l)
+						}
+					}
 				}
 			}
 			if !haveSrc {
@@ -51,7 +62,6 @@ func TestGolden(t *testing.T) {
 			if bytes.HasSuffix(src, []byte("\\no-final-newline\n")) {
 				src = bytes.TrimSuffix(src, []byte("\\no-final-newline\n"))
 			}
-			opts := Options{}
 			if hasCtx {
 				opts.Context = ctx
 			}

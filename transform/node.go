@@ -89,7 +89,7 @@ and the build output. Global npm installs are repeated in the runtime.`,
 			u.Fact(0, "build scripts: %s%s", strings.Join(builds, ", "), u.nodeOutputNote())
 		}
 
-		rt, why := nodeRuntime(u.Base)
+		rt, why := slimOf(u.Base)
 		if why != "" {
 			u.Skip(u.Stage.From.StartLine, "%s", why)
 			return nil
@@ -321,45 +321,6 @@ func (u *Unit) startsWithNpm(n Needs) bool {
 }
 
 // nodeRuntime maps a node builder image to its slim sibling.
-func nodeRuntime(b Image) (Image, string) {
-	tag := b.Tag
-	rawTag := ""
-	if i := strings.LastIndex(b.Ref, ":"); i > strings.LastIndex(b.Ref, "/") {
-		rawTag = b.Ref[i+1:]
-	}
-	name := b.Ref
-	if rawTag != "" {
-		name = b.Ref[:len(b.Ref)-len(rawTag)-1]
-	}
-	name, _, _ = strings.Cut(name, "@")
-	rawTag, _, _ = strings.Cut(rawTag, "@")
-	switch {
-	case strings.Contains(tag, "slim"):
-		return Image{}, fmt.Sprintf("%s is already a slim image: a split would save little", b.Expanded)
-	case strings.Contains(tag, "alpine"):
-		return Image{}, fmt.Sprintf("%s is already an alpine image: a split would save little", b.Expanded)
-	}
-	var newTag string
-	switch {
-	case tag == "" || tag == "latest":
-		newTag = "slim"
-	case b.Variant == "" || b.Version == "":
-		newTag = rawTag + "-slim"
-	default:
-		// 20-bookworm -> 20-bookworm-slim
-		newTag = rawTag + "-slim"
-	}
-	if strings.Contains(rawTag, "$") && b.Variant != "" {
-		return Image{}, fmt.Sprintf("the tag %q holds a variable and a variant: cannot derive its slim image", rawTag)
-	}
-	ref := name + ":" + newTag
-	expanded := strings.Replace(ref, rawTag, tag, 1)
-	if rawTag == "" {
-		expanded = ref
-	}
-	return ParseImage(ref, expanded), ""
-}
-
 func hasFlag(args []string, flags ...string) bool {
 	for _, a := range args {
 		for _, f := range flags {

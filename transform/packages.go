@@ -117,6 +117,9 @@ replaced by the slim Debian image of the builder's release.`,
 				want[pkg] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time", s.In.StartLine, pkg), s.In.StartLine}
 			}
 		}
+		for _, x := range p.Packages {
+			want[x.Name] = reason{x.Why, x.Line}
+		}
 		for tool, line := range needs.Tools {
 			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
 		}

@@ -33,6 +33,16 @@ type Plan struct {
 	Stages []Stage
 	// RuntimeRuns run in the runtime stage before the copies (as root).
 	RuntimeRuns []Gen
+	// Packages are system packages the runtime needs that the Dockerfile
+	// does not install (a library the full builder image supplied); the
+	// packages pass installs them with the others.
+	Packages []Package
+}
+
+// Package is a system package the runtime stage must install, and why.
+type Package struct {
+	Name, Why string
+	Line      int
 }
 
 // Copy is one COPY into the runtime stage: from a stage (From, or the

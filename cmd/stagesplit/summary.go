@@ -82,6 +82,11 @@ var imageMB = map[string]float64{
 	"node-slim":   79.9,
 	"distroless":  2.0,
 	"debian-slim": 28.0,
+	"python":      410.9,
+	"python-slim": 43.2,
+	"maven":       242.7, // maven:*-eclipse-temurin-21
+	"temurin-jre": 121.1, // eclipse-temurin:21-jre
+	"rust":        593.0,
 }
 
 // estimateSaving is the builder image's compressed size less the
@@ -104,6 +109,26 @@ func estimateSaving(res *transform.Result) float64 {
 			return 0
 		}
 		before, after = imageMB["node"], imageMB["node-slim"]
+	case "python":
+		if strings.Contains(res.BaseBefore, "alpine") || strings.Contains(res.BaseBefore, "slim") {
+			return 0
+		}
+		before, after = imageMB["python"], imageMB["python-slim"]
+	case "java":
+		if !strings.Contains(res.RuntimeBase, "-jre") || strings.Contains(res.RuntimeBase, "alpine") {
+			return 0
+		}
+		before, after = imageMB["maven"], imageMB["temurin-jre"]
+	case "rust":
+		switch {
+		case strings.Contains(res.RuntimeBase, "distroless"), res.RuntimeBase == "scratch":
+			after = imageMB["distroless"]
+		case strings.HasPrefix(res.RuntimeBase, "debian:"):
+			after = imageMB["debian-slim"]
+		default:
+			return 0
+		}
+		before = imageMB["rust"]
 	default:
 		return 0
 	}

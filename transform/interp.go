@@ -1,0 +1,207 @@
+package transform
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// Helpers shared by the interpreted ecosystems (Python, Ruby): the app is
+// a set of directories, not one binary.
+
+// slimOf is the slim variant of an official image tag: python:3.12 ->
+// python:3.12-slim, node:20-bookworm -> node:20-bookworm-slim... The
+// reason is set when the image is already slim or alpine, or when its tag
+// cannot be rewritten.
+func slimOf(b Image) (Image, string) {
+	tag := b.Tag
+	rawTag := ""
+	if i := strings.LastIndex(b.Ref, ":"); i > strings.LastIndex(b.Ref, "/") {
+		rawTag = b.Ref[i+1:]
+	}
+	name := b.Ref
+	if rawTag != "" {
+		name = b.Ref[:len(b.Ref)-len(rawTag)-1]
+	}
+	name, _, _ = strings.Cut(name, "@")
+	rawTag, _, _ = strings.Cut(rawTag, "@")
+	switch {
+	case strings.Contains(tag, "slim"):
+		return Image{}, fmt.Sprintf("%s is already a slim image: a split would save little", b.Expanded)
+	case strings.Contains(tag, "alpine"):
+		return Image{}, fmt.Sprintf("%s is already an alpine image: a split would save little", b.Expanded)
+	}
+	if strings.Contains(rawTag, "$") && b.Variant != "" {
+		return Image{}, fmt.Sprintf("the tag %q holds a variable and a variant: cannot derive its slim image", rawTag)
+	}
+	newTag := rawTag + "-slim" // 20-bookworm -> 20-bookworm-slim, as the official tags are
+	if tag == "" || tag == "latest" {
+		newTag = "slim"
+	}
+	// python and ruby spell the variant the other way round:
+	// 3.12-bookworm -> 3.12-slim-bookworm.
+	if (b.Family == "python" || b.Family == "ruby") && b.Version != "" && b.Variant != "" {
+		newTag = strings.Replace(rawTag, "-"+b.Variant, "-slim-"+b.Variant, 1)
+	}
+	ref := name + ":" + newTag
+	expanded := strings.Replace(ref, rawTag, tag, 1)
+	if rawTag == "" {
+		expanded = ref
+	}
+	return ParseImage(ref, expanded), ""
+}
+
+// buildPackages lists the compilers and -dev packages the Dockerfile
+// installs and leaves in the image, with the first line that does.
+func (u *Unit) buildPackages() (pkgs []string, line int) {
+	purged := map[string]bool{}
+	for _, s := range u.Steps {
+		for _, x := range s.Purges {
+			purged[x] = true
+		}
+	}
+	for _, s := range u.Steps {
+		for _, p := range s.Installs {
+			if purged[p] || !(buildOnlyPackages[p] || strings.HasSuffix(p, "-dev")) {
+				continue
+			}
+			if p == "curl" || p == "wget" || p == "git" || p == "unzip" || p == "xz-utils" || p == "gnupg" || p == "dirmngr" {
+				continue // download tools: not what makes the image heavy
+			}
+			if line == 0 {
+				line = s.In.StartLine
+			}
+			pkgs = append(pkgs, p)
+		}
+	}
+	return pkgs, line
+}
+
+// interpRuntime picks the runtime of an interpreted-language image: its
+// slim variant, or the same image when it is already slim or alpine but
+// the Dockerfile added compilers that the runtime can leave behind.
+func (u *Unit) interpRuntime() (Image, string) {
+	rt, why := slimOf(u.Base)
+	if why == "" {
+		u.Fact(u.Stage.From.StartLine, "runtime %s: the slim variant of the builder's image, same interpreter and release", rt.Ref)
+		return rt, ""
+	}
+	if strings.Contains(u.Base.Tag, "slim") || strings.Contains(u.Base.Tag, "alpine") {
+		if pkgs, line := u.buildPackages(); len(pkgs) > 0 {
+			rt := ParseImage(u.Base.Ref, u.Base.Expanded)
+			u.Fact(line, "runtime %s, the builder's own image: the split leaves the build packages (%s) behind", rt.Ref, strings.Join(pkgs, ", "))
+			return rt, ""
+		}
+	}
+	return Image{}, why
+}
+
+// systemDirs are directories an app copy must never replace wholesale:
+// they hold the runtime image's own interpreter and libraries.
+var systemDirs = map[string]bool{
+	"/": true, "/usr": true, "/usr/local": true, "/usr/local/bin": true, "/usr/local/lib": true, "/usr/bin": true,
+	"/usr/lib": true, "/bin": true, "/lib": true, "/etc": true, "/var": true, "/opt": true, "/root": true, "/home": true,
+	"/usr/share": true, "/usr/local/share": true, "/sbin": true, "/usr/sbin": true, "/tmp": true, "/srv": true,
+}
+
+// appCopies lists what the runtime receives of the app: the directories
+// the build context was copied into (taken from the builder, so that what
+// the build wrote there comes along), the final WORKDIR, and directories
+// RUN made with mkdir. skip lists directories already copied (a venv). The
+// reason is set when the app lives in a system directory.
+func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
+	type target struct {
+		path, why string
+		line      int
+		file      bool
+	}
+	var ts []target
+	lex := shell.NewLex(u.File.Escape)
+	for _, s := range u.Steps {
+		sd, ok := contextCopy(s)
+		if _, isCopy := s.In.Command.(*instructions.CopyCommand); isCopy && !ok {
+			continue // COPY --from another stage or image
+		}
+		if !ok {
+			for _, c := range s.Commands {
+				if c.Name() != "mkdir" || c.Dynamic {
+					continue
+				}
+				for i := 1; i < len(c.Args); i++ {
+					a := c.Args[i]
+					if a == "-m" || a == "--mode" || a == "--context" {
+						i++
+						continue
+					}
+					if !strings.HasPrefix(a, "-") {
+						ts = append(ts, target{Resolve(c.Dir, a), fmt.Sprintf("line %d creates it", s.In.StartLine), s.In.StartLine, false})
+					}
+				}
+			}
+			continue
+		}
+		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
+		if err != nil {
+			return nil, fmt.Sprintf("line %d: cannot expand the destination %q", s.In.StartLine, sd.DestPath)
+		}
+		p := Resolve(s.Workdir, dest)
+		isDir := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1 ||
+			strings.ContainsAny(strings.Join(sd.SourcePaths, ""), "*?[")
+		for _, src := range sd.SourcePaths {
+			if path.Clean(src) == "." || strings.HasSuffix(src, "/") {
+				isDir = true
+			}
+		}
+		ts = append(ts, target{p, fmt.Sprintf("line %d copies the app there", s.In.StartLine), s.In.StartLine, !isDir})
+	}
+	if wd := u.finalWorkdir(); wd != "" && wd != "/" {
+		ts = append(ts, target{normDir(wd), "the container runs there", 0, false})
+	}
+	// A file copied into a directory that is copied anyway needs no copy of
+	// its own; nor does a directory inside another.
+	var dirs []string
+	for _, t := range ts {
+		if !t.file {
+			dirs = append(dirs, t.path)
+		}
+	}
+	dirs = append(dirs, skip...)
+	under := func(p string, self bool) bool {
+		for _, d := range dirs {
+			if (self && p == d) || (p != d && strings.HasPrefix(p, strings.TrimSuffix(d, "/")+"/")) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []Copy
+	seen := map[string]bool{}
+	for _, t := range ts {
+		if seen[t.path] || under(t.path, false) || (t.file && under(t.path, true)) {
+			continue
+		}
+		seen[t.path] = true
+		if !t.file && systemDirs[t.path] {
+			return nil, fmt.Sprintf("line %d puts the app in %s, a system directory: the app cannot be copied apart from the image", t.line, t.path)
+		}
+		why := "the app: " + t.why
+		if t.file {
+			why = "a file the image needs: " + t.why
+		}
+		out = append(out, Copy{Src: t.path, Dst: t.path, Why: why, Line: t.line})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	for _, d := range skip {
+		for i := range out {
+			if out[i].Src == d {
+				out = append(out[:i], out[i+1:]...)
+				break
+			}
+		}
+	}
+	return out, ""
+}

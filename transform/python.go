@@ -1,0 +1,330 @@
+package transform
+
+import (
+	"bufio"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// venvDir is where the builder's packages go when the Dockerfile has no
+// venv of its own (REWRITE-RULES §5: a fixed absolute path, copied to the
+// same path).
+const venvDir = "/opt/venv"
+
+var passPython = &Pass{
+	Name:     "python",
+	Families: []string{"python"},
+	Doc: `Plans the split of a Python image (pip, pipenv --system, poetry without its own virtualenv, uv).
+The packages go into a virtual environment: the Dockerfile's own (python -m venv, virtualenv), or
+/opt/venv created just before the first install, with ENV PATH="/opt/venv/bin:$PATH" in both
+stages, so console scripts (gunicorn, uvicorn) and python itself resolve to it. The runtime is
+python:<tag>-slim (same interpreter path and minor version, which a venv needs), or the builder's
+own image when it is already slim or alpine and the Dockerfile added compilers. The runtime
+receives the venv and the app: the directories the build context was copied into and the final
+WORKDIR, taken from the builder so generated files come along. Build packages stay behind; -dev
+libraries become their run-time libraries, and packages known to compile against a library
+(psycopg2, mysqlclient) bring it along. Python 2, pip --user/--target/--prefix, and an
+interpreter called by absolute path are skipped with the reason.`,
+	Requires: []*Pass{passSteps, passContext},
+	Run: func(u *Unit) error {
+		if u.Base.Family != "python" {
+			return nil
+		}
+		from := u.Stage.From.StartLine
+		needs := u.runtimeNeeds()
+		if needs.Toolchain != 0 {
+			u.Skip(needs.Toolchain, "the container runs %q at run time: it needs the toolchain", needs.ToolchainWhat)
+			return nil
+		}
+		if strings.HasPrefix(u.Base.Version, "2") {
+			u.Skip(from, "Python 2 has no venv module: its packages cannot be moved as a virtual environment")
+			return nil
+		}
+		py, why := u.pythonInstalls()
+		if why != "" {
+			u.Skip(py.line, "%s", why)
+			return nil
+		}
+		if py.first == nil {
+			u.Skip(from, "no pip, pipenv, poetry or uv install: nothing is built; use %s's slim variant directly", u.Base.Expanded)
+			return nil
+		}
+		rt, why := u.interpRuntime()
+		if why != "" {
+			u.Skip(from, "%s", why)
+			return nil
+		}
+		for _, w := range append([]string{needs.Exec}, needs.ExecArgs...) {
+			if pythonPathRe.MatchString(w) && py.venv == "" {
+				u.Skip(needs.ExecLine, "the container runs %s by absolute path: it would not see the packages in a virtual environment", w)
+				return nil
+			}
+		}
+		plan := &Plan{Ecosystem: "python", Runtime: rt}
+		venv := py.venv
+		if venv == "" {
+			if user, line := u.userAt(py.first); user != "" && normUser(user) != "0" && user != "root" {
+				u.Skip(line, "the first install runs as USER %s, which cannot create %s: add a venv the user owns first", user, venvDir)
+				return nil
+			}
+			venv = venvDir
+			plan.BuilderInserts = append(plan.BuilderInserts,
+				Insert{Before: py.first.In, Gen: Gen{
+					In:   u.File.New("RUN", "RUN python -m venv "+venvDir),
+					Why:  "a virtual environment holds every package the install adds, so the runtime can take them in one copy",
+					Line: py.first.In.StartLine}},
+				Insert{Before: py.first.In, Gen: Gen{
+					In:   u.File.New("ENV", `ENV PATH="`+venvDir+`/bin:$PATH"`),
+					Why:  "pip, python and the console scripts resolve to the virtual environment",
+					Line: py.first.In.StartLine}})
+			plan.RuntimeRuns = append(plan.RuntimeRuns, Gen{
+				In:   u.File.New("ENV", `ENV PATH="`+venvDir+`/bin:$PATH"`),
+				Why:  "the container finds python and the console scripts in the virtual environment, as in the builder",
+				Line: py.first.In.StartLine})
+		} else {
+			u.Fact(py.venvLine, "the Dockerfile installs into its own virtual environment %s", venv)
+		}
+		u.Fact(py.first.In.StartLine, "%s installs the packages into %s", py.tool, venv)
+		app, why := u.appCopies(venv)
+		if why != "" {
+			u.Skip(from, "%s", why)
+			return nil
+		}
+		inApp := false
+		for _, c := range app {
+			if strings.HasPrefix(venv+"/", strings.TrimSuffix(c.Src, "/")+"/") {
+				inApp = true
+			}
+		}
+		if !inApp {
+			plan.Copies = append(plan.Copies, Copy{Src: venv, Dst: venv, Line: py.first.In.StartLine,
+				Why: "the virtual environment: every installed package and console script"})
+		}
+		plan.Copies = append(plan.Copies, app...)
+		u.Plan = plan
+		u.pythonNativeLibs(py)
+		return nil
+	},
+}
+
+var pythonPathRe = regexp.MustCompile(`^/usr/(local/)?bin/python[0-9.]*$`)
+
+type pyInstalls struct {
+	first    *Step  // the first install
+	tool     string // pip, pipenv, poetry, uv
+	venv     string // the Dockerfile's own venv
+	venvLine int
+	line     int      // the line a reason refers to
+	names    []string // packages named on install command lines
+}
+
+// pythonInstalls finds the package installs of the stage and the venv they
+// go into. The reason is set for an install that cannot be moved.
+func (u *Unit) pythonInstalls() (pyInstalls, string) {
+	var py pyInstalls
+	poetryNoVenv := false
+	for _, s := range u.Steps {
+		if v, ok := s.Env.Get("POETRY_VIRTUALENVS_CREATE"); ok && (v == "false" || v == "0") {
+			poetryNoVenv = true
+		}
+		for _, c := range s.Commands {
+			args := c.Args
+			name := c.Name()
+			if len(args) == 0 {
+				continue
+			}
+			expand := func(w string) string {
+				if !strings.Contains(w, "$") {
+					return w
+				}
+				return expandVars(w, s.Env, c.Env)
+			}
+			// python -m venv DIR, virtualenv DIR
+			if (strings.HasPrefix(name, "python") && len(args) > 3 && args[1] == "-m" && (args[2] == "venv" || args[2] == "virtualenv")) || name == "virtualenv" {
+				rest := args[1:]
+				if name != "virtualenv" {
+					rest = args[3:]
+				}
+				if dirs := nonFlags(rest); len(dirs) > 0 {
+					d := expand(dirs[len(dirs)-1])
+					if strings.Contains(d, "$") {
+						return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d creates a virtual environment at %s, which cannot be resolved", s.In.StartLine, dirs[len(dirs)-1])
+					}
+					py.venv, py.venvLine = Resolve(c.Dir, d), s.In.StartLine
+				}
+				continue
+			}
+			if name == "poetry" && len(args) > 3 && args[1] == "config" && args[2] == "virtualenvs.create" && args[3] == "false" {
+				poetryNoVenv = true
+				continue
+			}
+			tool, sub := "", []string(nil)
+			switch {
+			case (name == "pip" || strings.HasPrefix(name, "pip3")) && len(args) > 1 && args[1] == "install":
+				tool, sub = "pip", args[2:]
+				if strings.Contains(args[0], "/") && py.venv != "" && !strings.HasPrefix(Resolve(c.Dir, args[0]), py.venv+"/") {
+					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d runs %s, outside the virtual environment %s", s.In.StartLine, args[0], py.venv)
+				}
+			case strings.HasPrefix(name, "python") && len(args) > 3 && args[1] == "-m" && args[2] == "pip" && args[3] == "install":
+				tool, sub = "pip", args[4:]
+			case name == "pipenv" && len(args) > 1 && (args[1] == "install" || args[1] == "sync"):
+				if !hasFlag(args, "--system") {
+					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: pipenv without --system makes its own virtualenv under the home directory; add --system (or --deploy --system)", s.In.StartLine)
+				}
+				tool = "pipenv"
+			case name == "poetry" && len(args) > 1 && (args[1] == "install" || args[1] == "sync"):
+				if !poetryNoVenv && !envIs(s.Env, "POETRY_VIRTUALENVS_IN_PROJECT", "true") && py.venv == "" {
+					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: poetry makes its own virtualenv in its cache unless virtualenvs.create is false (POETRY_VIRTUALENVS_CREATE=false)", s.In.StartLine)
+				}
+				tool = "poetry"
+			case name == "uv" && len(args) > 2 && args[1] == "pip" && (args[2] == "install" || args[2] == "sync"):
+				tool, sub = "uv", args[3:]
+			case name == "uv" && len(args) > 1 && args[1] == "sync":
+				tool = "uv" // the project's .venv, inside the app directory
+			case strings.HasPrefix(name, "python") && len(args) > 2 && path.Base(args[1]) == "setup.py" && args[2] == "install":
+				tool = "setup.py"
+			default:
+				continue
+			}
+			for i, a := range sub {
+				switch {
+				case a == "--user":
+					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: pip install --user puts packages in the home directory, which a virtual environment refuses", s.In.StartLine)
+				case a == "--target" || a == "-t" || a == "--prefix" || a == "--root" || strings.HasPrefix(a, "--target=") || strings.HasPrefix(a, "--prefix=") || strings.HasPrefix(a, "--root="):
+					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: pip %s installs into a directory of its own: not supported yet", s.In.StartLine, a)
+				case !strings.HasPrefix(a, "-") && (i == 0 || !strings.HasPrefix(sub[i-1], "-") || strings.Contains(sub[i-1], "=")):
+					py.names = append(py.names, strings.ToLower(a))
+				}
+			}
+			if py.first == nil {
+				py.first, py.tool = s, tool
+			}
+		}
+	}
+	return py, ""
+}
+
+// expandVars substitutes $X and ${X} from the shell's and the stage's
+// environment; unknown variables stay as they are.
+func expandVars(w string, env EnvView, shellEnv map[string]string) string {
+	return varRe.ReplaceAllStringFunc(w, func(m string) string {
+		k := strings.Trim(m, "${}")
+		if v, ok := shellEnv[k]; ok {
+			return v
+		}
+		if v, ok := env.Get(k); ok {
+			return v
+		}
+		return m
+	})
+}
+
+var varRe = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
+
+// userAt is the USER in force when s runs, and its line.
+func (u *Unit) userAt(s *Step) (string, int) {
+	user, line := "", 0
+	for _, x := range u.Steps {
+		if x == s {
+			break
+		}
+		if c, ok := x.In.Command.(*instructions.UserCommand); ok {
+			user, line = c.User, x.In.StartLine
+		}
+	}
+	return user, line
+}
+
+// pyNative maps PyPI packages that build from source against a system
+// library (no manylinux wheel, or a source-only distribution) to the
+// Debian run-time package of that library. The full python image supplies
+// the -dev package silently (REWRITE-RULES §4); the slim image lacks the
+// library.
+var pyNative = map[string]string{
+	"psycopg2":    "libpq5",
+	"mysqlclient": "libmariadb3",
+	"python-ldap": "libldap-2.5-0",
+	"pycurl":      "libcurl4",
+}
+
+// pyNativeWords are words of a Dockerfile that show a database driver is
+// in use when the requirements cannot be read.
+var pyNativeWords = map[string]string{"mysql": "mysqlclient", "postgres": "psycopg2", "postgresql": "psycopg2", "psycopg2": "psycopg2"}
+
+var reqNameRe = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`)
+
+// pythonNativeLibs adds the run-time libraries of packages that compile
+// against a library of the full builder image.
+func (u *Unit) pythonNativeLibs(py pyInstalls) {
+	if u.Base.Libc == "musl" || strings.Contains(u.Base.Tag, "slim") {
+		return // the builder had no hidden -dev packages
+	}
+	found := map[string]string{} // package -> evidence
+	for _, n := range py.names {
+		if m := reqNameRe.FindStringSubmatch(n); m != nil {
+			found[strings.ToLower(m[1])] = "installed on line " + fmt.Sprint(py.first.In.StartLine)
+		}
+	}
+	read := false
+	if u.Context != nil {
+		_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() {
+				if p != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || strings.Count(p, "/") > 2) {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			base := d.Name()
+			if !(strings.HasPrefix(base, "requirements") && strings.HasSuffix(base, ".txt")) && base != "Pipfile" && base != "pyproject.toml" && base != "poetry.lock" && base != "uv.lock" {
+				return nil
+			}
+			f, err := u.Context.FS.Open(p)
+			if err != nil {
+				return nil
+			}
+			defer f.Close()
+			read = true
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				line := strings.ToLower(sc.Text())
+				for pkg := range pyNative {
+					if strings.Contains(line, pkg) && !strings.Contains(line, pkg+"-binary") {
+						found[pkg] = p
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if !read {
+		words := strings.ToLower(string(u.File.Source))
+		for w, pkg := range pyNativeWords {
+			if regexp.MustCompile(`\b` + w + `\b`).MatchString(words) {
+				found[pkg] = fmt.Sprintf("the Dockerfile mentions %q", w)
+			}
+		}
+		u.Warn(u.Stage.From.StartLine, "no requirements file in the build context: a package without a wheel for this platform builds against the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
+	}
+	for _, name := range mapKeys(found) {
+		if lib, ok := pyNative[name]; ok {
+			u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
+				Why: fmt.Sprintf("%s builds against %s (%s)", name, lib, found[name])})
+		}
+	}
+}
+
+func init() {
+	familyConfigs["python"] = func(im Image) BaseConfig {
+		// The official python images (docker-library/python): same config
+		// for the full, slim and alpine variants.
+		return BaseConfig{Env: []string{stdPath, "LANG=C.UTF-8", "PYTHON_VERSION=" + im.Version}, Cmd: []string{"python3"}}
+	}
+}
