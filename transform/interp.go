@@ -105,7 +105,7 @@ func (u *Unit) interpRuntime() (Image, string) {
 var systemDirs = map[string]bool{
 	"/": true, "/usr": true, "/usr/local": true, "/usr/local/bin": true, "/usr/local/lib": true, "/usr/bin": true,
 	"/usr/lib": true, "/bin": true, "/lib": true, "/etc": true, "/var": true, "/opt": true, "/root": true, "/home": true,
-	"/usr/share": true, "/usr/local/share": true, "/sbin": true, "/usr/sbin": true, "/tmp": true, "/srv": true,
+	"/usr/share": true, "/usr/local/share": true, "/sbin": true, "/usr/sbin": true, "/tmp": true,
 }
 
 // appCopies lists what the runtime receives of the app: the directories

@@ -1,0 +1,192 @@
+package transform
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+)
+
+var passRuby = &Pass{
+	Name:     "ruby",
+	Families: []string{"ruby"},
+	Doc: `Plans the split of a Ruby image (bundler, gem install).
+Gems go where bundler puts them: BUNDLE_PATH (environment, bundle config set path, --path,
+--deployment), else GEM_HOME, /usr/local/bundle in the official image, which also holds bundler's
+config (BUNDLE_APP_CONFIG). The runtime is ruby:<tag>-slim, or the builder's own image when it is
+already slim and the Dockerfile added compilers; it receives the gem directory and the app (the
+directories the build context was copied into and the final WORKDIR). Gems that compile against a
+library the full image supplied (pg, mysql2) bring its
+run-time package; nodejs stays when the Dockerfile installed it, since Rails' asset gems need a
+JavaScript runtime when the app boots. -onbuild images are skipped: their hidden ONBUILD steps
+would not run in the runtime stage.`,
+	Requires: []*Pass{passSteps, passContext},
+	Run: func(u *Unit) error {
+		if u.Base.Family != "ruby" {
+			return nil
+		}
+		from := u.Stage.From.StartLine
+		needs := u.runtimeNeeds()
+		if needs.Toolchain != 0 {
+			u.Skip(needs.Toolchain, "the container runs %q at run time: it needs the toolchain", needs.ToolchainWhat)
+			return nil
+		}
+		if strings.Contains(u.Base.Tag, "onbuild") {
+			u.Skip(from, "%s runs ONBUILD steps this Dockerfile does not show: a runtime stage would not repeat them", u.Base.Expanded)
+			return nil
+		}
+		var first *Step
+		gemDir, gemWhy := "", ""
+		for _, s := range u.Steps {
+			for _, c := range s.Commands {
+				args := c.Args
+				if len(args) < 2 {
+					continue
+				}
+				name := c.Name()
+				switch {
+				case name == "bundle" && args[1] == "config":
+					// bundle config [set] [--global|--local] path DIR
+					rest := nonFlags(args[2:])
+					if len(rest) > 0 && rest[0] == "set" {
+						rest = rest[1:]
+					}
+					if len(rest) == 2 && rest[0] == "path" {
+						gemDir, gemWhy = Resolve(c.Dir, rest[1]), fmt.Sprintf("line %d sets bundler's path", s.In.StartLine)
+					}
+					continue
+				case name == "bundle" && (args[1] == "install" || args[1] == "update"):
+					for i, a := range args {
+						if a == "--path" && i+1 < len(args) {
+							gemDir, gemWhy = Resolve(c.Dir, args[i+1]), fmt.Sprintf("line %d installs with --path", s.In.StartLine)
+						}
+						if a == "--deployment" && gemDir == "" {
+							gemDir, gemWhy = Resolve(c.Dir, "vendor/bundle"), fmt.Sprintf("line %d installs with --deployment", s.In.StartLine)
+						}
+					}
+				case name == "gem" && args[1] == "install":
+				default:
+					continue
+				}
+				if first == nil {
+					first = s
+				}
+			}
+		}
+		if first == nil {
+			u.Skip(from, "no bundle install or gem install: nothing is built; use %s's slim variant directly", u.Base.Expanded)
+			return nil
+		}
+		if gemDir == "" {
+			for _, k := range []string{"BUNDLE_PATH", "GEM_HOME"} {
+				if v, ok := first.Env.Get(k); ok && v != "" {
+					gemDir, gemWhy = v, k+" says where gems go"
+					break
+				}
+			}
+		}
+		if gemDir == "" || strings.Contains(gemDir, "$") {
+			u.Skip(first.In.StartLine, "cannot tell where bundler installs the gems (no BUNDLE_PATH or GEM_HOME)")
+			return nil
+		}
+		rt, why := u.interpRuntime()
+		if why != "" {
+			u.Skip(from, "%s", why)
+			return nil
+		}
+		plan := &Plan{Ecosystem: "ruby", Runtime: rt}
+		u.Fact(first.In.StartLine, "gems are installed into %s (%s)", gemDir, gemWhy)
+		app, why := u.appCopies(gemDir)
+		if why != "" {
+			u.Skip(from, "%s", why)
+			return nil
+		}
+		inApp := false
+		for _, c := range app {
+			if strings.HasPrefix(gemDir+"/", strings.TrimSuffix(c.Src, "/")+"/") {
+				inApp = true
+			}
+		}
+		if !inApp {
+			plan.Copies = append(plan.Copies, Copy{Src: gemDir, Dst: gemDir, Line: first.In.StartLine,
+				Why: "the installed gems, their executables and bundler's config"})
+		}
+		plan.Copies = append(plan.Copies, app...)
+		u.Plan = plan
+		for _, s := range u.Steps {
+			for _, p := range s.Installs {
+				if p == "nodejs" {
+					plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
+						Why: fmt.Sprintf("line %d installs nodejs: Rails' asset gems (execjs) need a JavaScript runtime when the app boots", s.In.StartLine)})
+				}
+			}
+		}
+		u.rubyNativeLibs()
+		return nil
+	},
+}
+
+// gemNative maps gems that compile against a system library to the Debian
+// run-time package of that library. nokogiri and sqlite3 (1.5 and later)
+// build their own copy of libxml2 and SQLite when they compile, so they
+// need nothing at run time.
+var gemNative = map[string]string{
+	"pg":     "libpq5",
+	"mysql2": "libmariadb3",
+}
+
+// rubyNativeWords show a database adapter when the Gemfile.lock cannot be
+// read.
+var rubyNativeWords = map[string]string{"postgresql": "pg", "postgres": "pg", "mysql": "mysql2", "mysql2": "mysql2"}
+
+var gemLockRe = regexp.MustCompile(`(?m)^    ([a-z0-9_-]+) \(`)
+
+// rubyNativeLibs adds the run-time libraries of gems that compiled against
+// a library of the full builder image.
+func (u *Unit) rubyNativeLibs() {
+	if u.Base.Libc == "musl" || strings.Contains(u.Base.Tag, "slim") {
+		return
+	}
+	found := map[string]string{}
+	read := false
+	if u.Context != nil {
+		for _, name := range []string{"Gemfile.lock", "gems.locked"} {
+			b, err := fs.ReadFile(u.Context.FS, name)
+			if err != nil {
+				continue
+			}
+			read = true
+			for _, m := range gemLockRe.FindAllStringSubmatch(string(b), -1) {
+				found[m[1]] = name
+			}
+		}
+	}
+	if !read {
+		src := strings.ToLower(string(u.File.Source))
+		for w, gem := range rubyNativeWords {
+			if regexp.MustCompile(`\b` + w + `\b`).MatchString(src) {
+				found[gem] = fmt.Sprintf("the Dockerfile mentions %q", w)
+			}
+		}
+		u.Warn(u.Stage.From.StartLine, "no Gemfile.lock in the build context: a gem built from source links the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
+	}
+	for _, gem := range mapKeys(found) {
+		if lib, ok := gemNative[gem]; ok {
+			u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
+				Why: fmt.Sprintf("the %s gem builds against %s (%s)", gem, lib, found[gem])})
+		}
+	}
+}
+
+func init() {
+	familyConfigs["ruby"] = func(im Image) BaseConfig {
+		// The official ruby images (docker-library/ruby): same config for
+		// the full, slim and alpine variants.
+		return BaseConfig{
+			Env: []string{"LANG=C.UTF-8", "RUBY_VERSION=" + im.Version, "GEM_HOME=/usr/local/bundle",
+				"BUNDLE_SILENCE_ROOT_WARNING=1", "BUNDLE_APP_CONFIG=/usr/local/bundle",
+				"PATH=/usr/local/bundle/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			Cmd: []string{"irb"},
+		}
+	}
+}
