@@ -90,13 +90,20 @@ and the build output. Global npm installs are repeated in the runtime.`,
 		}
 
 		rt, why := slimOf(u.Base)
-		if why != "" {
+		switch {
+		case why == "":
+			u.Fact(u.Stage.From.StartLine, "runtime %s: the slim variant of the builder's image, same Node.js and release", rt.Ref)
+		case len(builds) > 0 && (strings.Contains(u.Base.Tag, "slim") || strings.Contains(u.Base.Tag, "alpine")):
+			// The image is small already, but the build's dev dependencies
+			// and caches are not: the split leaves them behind.
+			rt = ParseImage(u.Base.Ref, u.Base.Expanded)
+			u.Fact(u.Stage.From.StartLine, "runtime %s, the builder's own image: the split leaves the dev dependencies of the build (%s) behind", rt.Ref, strings.Join(builds, ", "))
+		default:
 			u.Skip(u.Stage.From.StartLine, "%s", why)
 			return nil
 		}
 		plan := &Plan{Ecosystem: "node", Runtime: rt}
 		u.Plan = plan
-		u.Fact(u.Stage.From.StartLine, "runtime %s: the slim variant of the builder's image, same Node.js and release", rt.Ref)
 
 		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, len(globals) > 0); why == "" {
 			if deps.Name != "" {
@@ -119,6 +126,11 @@ and the build output. Global npm installs are repeated in the runtime.`,
 				Why:  "drop the dev dependencies after the build: the runtime gets production node_modules only",
 				Line: installLine,
 			})
+		}
+		if len(plan.BuilderTail) == 0 && rt.Ref == u.Base.Ref {
+			u.Plan = nil
+			u.Skip(installLine, "%s is already small and the dev dependencies must stay: a split would leave nothing behind", u.Base.Expanded)
+			return nil
 		}
 		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir,
 			Why: "the app directory: package.json, production node_modules and the build output", Line: installLine})
@@ -186,6 +198,9 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, globals bool) (st Stag
 	}
 	if globals {
 		return st, nil, "a global npm install"
+	}
+	if tool := runsPackageTool(u.runtimeNeeds()); tool != "" && u.Context.Package.DevDependencies[tool] != "" {
+		return st, nil, fmt.Sprintf("the container runs %s, a devDependency", tool)
 	}
 	for _, c := range install.Commands {
 		switch c.Name() {
@@ -283,6 +298,17 @@ func isNodeBuild(c Command) bool {
 
 // nodePrune returns the command that removes dev dependencies, or "".
 func (u *Unit) nodePrune(pm string, n Needs) string {
+	if tool := runsPackageTool(n); tool != "" {
+		c := u.Context
+		switch {
+		case c == nil || c.Package == nil:
+			u.Warn(n.ExecLine, "the container runs %s from node_modules, which may be a devDependency, and package.json is not in the build context: dev dependencies are kept", tool)
+			return ""
+		case c.Package.DevDependencies[tool] != "":
+			u.Warn(n.ExecLine, "the container runs %s, a devDependency: dev dependencies are kept", tool)
+			return ""
+		}
+	}
 	if c := u.Context; c != nil && c.Package != nil {
 		if len(c.Package.DevDependencies) == 0 {
 			u.Fact(0, "package.json has no devDependencies: nothing to prune")
@@ -314,6 +340,30 @@ func (u *Unit) nodePrune(pm string, n Needs) string {
 		return "npm prune --production"
 	}
 	return "npm prune --omit=dev"
+}
+
+// runsPackageTool is the npm package whose program the container runs
+// (npx serve, node_modules/http-server/bin/http-server), or "".
+func runsPackageTool(n Needs) string {
+	if n.Exec == "npx" {
+		if args := nonFlags(n.ExecArgs); len(args) > 0 {
+			return args[0]
+		}
+	}
+	for _, w := range append([]string{n.Exec}, n.ExecArgs...) {
+		if _, rest, ok := strings.Cut(w, "node_modules/"); ok {
+			if strings.HasPrefix(rest, ".bin/") {
+				return strings.TrimPrefix(rest, ".bin/")
+			}
+			name, tail, _ := strings.Cut(rest, "/")
+			if strings.HasPrefix(name, "@") {
+				scope, _, _ := strings.Cut(tail, "/")
+				name += "/" + scope
+			}
+			return name
+		}
+	}
+	return ""
 }
 
 func (u *Unit) startsWithNpm(n Needs) bool {

@@ -105,7 +105,7 @@ func estimateSaving(res *transform.Result) float64 {
 			return 0
 		}
 	case "node":
-		if strings.Contains(res.BaseBefore, "alpine") {
+		if strings.Contains(res.BaseBefore, "alpine") || strings.Contains(res.BaseBefore, "slim") {
 			return 0
 		}
 		before, after = imageMB["node"], imageMB["node-slim"]
