@@ -1,0 +1,100 @@
+package transform
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestTablesDoc keeps docs/tables.md equal to the data tables it shows;
+// -update writes it.
+func TestTablesDoc(t *testing.T) {
+	got := tablesDoc()
+	const file = "../docs/tables.md"
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != got {
+		t.Errorf("%s is out of date with the tables in transform/: run go test ./transform -run TestTablesDoc -update", file)
+	}
+}
+
+func tablesDoc() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	cell := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return "`" + strings.ReplaceAll(s, "|", "\\|") + "`"
+	}
+	p("# Data tables\n\n")
+	p("Generated from the tables in `transform/` by `go test ./transform -run TestTablesDoc -update`;\n")
+	p("the test fails when this file and the code disagree. To extend a mapping, edit the table named\n")
+	p("in each heading and run that command.\n\n")
+
+	p("## Runtime images (`RuntimeTable`, transform/runtime.go)\n\n")
+	p("Which runtime image a builder maps to under each `--runtime` policy. Placeholders: `{rel}` the\n")
+	p("builder's Debian release, `{debN}` its major version, `{alpine}` its Alpine version, `{major}` the\n")
+	p("language's major version, `{tag}`/`{version}` the builder's tag/version. `slim` is computed by the\n")
+	p("ecosystem pass from the exact tag; the cell documents it. An empty cell is refused with the reason\n")
+	p("in the last column.\n\n")
+	p("| ecosystem | binary | slim (default) | distroless | alpine | scratch | refused because |\n")
+	p("| --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, r := range RuntimeTable {
+		kind := "dynamic"
+		if r.Static {
+			kind = "static"
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", r.Ecosystem, kind, cell(r.Slim), cell(r.Distroless), cell(r.Alpine), cell(r.Scratch), strings.ReplaceAll(r.Refused, "|", "\\|"))
+	}
+
+	p("\n## Build package → run-time package, Debian (`devToRuntime`, transform/packages.go)\n\n")
+	p("A `-dev` package the Dockerfile installs for the build becomes the library package in the runtime\n")
+	p("stage, per Debian release (`*`: every release).\n\n")
+	p("| build package | run-time package |\n| --- | --- |\n")
+	for _, k := range mapKeys(devToRuntime) {
+		m := devToRuntime[k]
+		var parts []string
+		for _, rel := range mapKeys(m) {
+			parts = append(parts, rel+": `"+m[rel]+"`")
+		}
+		p("| `%s` | %s |\n", k, strings.Join(parts, ", "))
+	}
+	p("\n## Build package → run-time package, Alpine (`apkDevToRuntime`, transform/packages.go)\n\n")
+	p("| build package | run-time package |\n| --- | --- |\n")
+	for _, k := range mapKeys(apkDevToRuntime) {
+		p("| `%s` | `%s` |\n", k, apkDevToRuntime[k])
+	}
+	p("\n## Packages that stay in the builder (`buildOnlyPackages`, transform/packages.go)\n\n")
+	p("Besides every `*-dev` package: ")
+	names := mapKeys(buildOnlyPackages)
+	sort.Strings(names)
+	for i, n := range names {
+		if i > 0 {
+			p(", ")
+		}
+		p("`%s`", n)
+	}
+	p(".\n")
+	p("\n## Language packages that link a system library\n\n")
+	p("The full `python`/`ruby` images carry the `-dev` packages silently (REWRITE-RULES §4); the slim\n")
+	p("ones do not. When the requirements or the lock file (or, without a build context, a word of the\n")
+	p("Dockerfile) show one of these packages, the runtime installs its library.\n\n")
+	p("| ecosystem | package | run-time package | table |\n| --- | --- | --- | --- |\n")
+	for _, k := range mapKeys(pyNative) {
+		p("| python | `%s` | `%s` | `pyNative` (transform/python.go) |\n", k, pyNative[k])
+	}
+	for _, k := range mapKeys(gemNative) {
+		p("| ruby | `%s` | `%s` | `gemNative` (transform/ruby.go) |\n", k, gemNative[k])
+	}
+	return b.String()
+}
