@@ -108,3 +108,23 @@ func BenchmarkCorpusRewrite(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCorpusRewriteNoSelfcheck is the pipeline without the self-check
+// (--skip-pass selfcheck): what the passes cost apart from BuildKit's
+// conversion of input and output.
+func BenchmarkCorpusRewriteNoSelfcheck(b *testing.B) {
+	srcs := corpusSources(b)
+	skip := map[string]bool{"selfcheck": true}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, src := range srcs {
+			f, err := parser.Parse("Dockerfile", src)
+			if err != nil {
+				continue
+			}
+			if _, err := Rewrite(f, Options{Skip: skip}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
