@@ -325,6 +325,21 @@ func importPathName(imp string) string {
 // importPath maps a directory in the image to a Go import path using the
 // go.mod of the build context copied there.
 func (u *Unit) importPath(abs string) (string, bool) {
+	// A module the Dockerfile makes itself: RUN go mod init NAME.
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "go" || len(c.Args) < 4 || c.Args[1] != "mod" || c.Args[2] != "init" || c.Dynamic {
+				continue
+			}
+			root := normDir(c.Dir)
+			if abs == root {
+				return c.Args[3], true
+			}
+			if strings.HasPrefix(abs, strings.TrimSuffix(root, "/")+"/") {
+				return c.Args[3] + "/" + strings.TrimPrefix(abs, strings.TrimSuffix(root, "/")+"/"), true
+			}
+		}
+	}
 	if u.Context == nil || u.Context.GoModule == "" {
 		return "", false
 	}

@@ -154,8 +154,17 @@ func defaultRelease(im Image) string {
 		if major == 1 && minor >= 24 || major > 1 || im.Version == "1" {
 			return "trixie"
 		}
-		if major == 1 && minor >= 20 {
+		// Older tags kept the release they had when their last patch
+		// release was built: 1.19 outlived the bookworm switch of
+		// 2023-06, 1.16 to 1.18 ended on bullseye, 1.12 to 1.14 on buster.
+		if major == 1 && minor >= 19 {
 			return "bookworm"
+		}
+		if major == 1 && minor >= 16 {
+			return "bullseye"
+		}
+		if major == 1 && minor >= 12 && minor <= 14 {
+			return "buster"
 		}
 	case "rust":
 		if im.Version == "" || major > 1 || major == 1 && minor >= 89 || im.Version == "1" {
