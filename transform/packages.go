@@ -26,17 +26,66 @@ var devToRuntime = map[string]map[string]string{
 	"libpq-dev":                  {"*": "libpq5"},
 	"default-libmysqlclient-dev": {"*": "libmariadb3"},
 	"libmariadb-dev":             {"*": "libmariadb3"},
-	"libssl-dev":                 {"bookworm": "libssl3", "bullseye": "libssl1.1", "trixie": "libssl3t64", "buster": "libssl1.1"},
-	"libffi-dev":                 {"bookworm": "libffi8", "trixie": "libffi8", "bullseye": "libffi7", "buster": "libffi6"},
+	"libmariadb-dev-compat":      {"*": "libmariadb3"},
+	"libssl-dev":                 {"bookworm": "libssl3", "bullseye": "libssl1.1", "trixie": "libssl3t64", "buster": "libssl1.1", "jammy": "libssl3", "noble": "libssl3t64", "focal": "libssl1.1"},
+	"libffi-dev":                 {"bookworm": "libffi8", "trixie": "libffi8", "bullseye": "libffi7", "buster": "libffi6", "jammy": "libffi8", "noble": "libffi8", "focal": "libffi7"},
 	"libxml2-dev":                {"*": "libxml2"},
 	"libxslt1-dev":               {"*": "libxslt1.1"},
-	"libjpeg-dev":                {"*": "libjpeg62-turbo"},
+	"libjpeg-dev":                {"*": "libjpeg62-turbo", "jammy": "libjpeg8", "noble": "libjpeg8", "focal": "libjpeg8"},
 	"libjpeg62-turbo-dev":        {"*": "libjpeg62-turbo"},
 	"zlib1g-dev":                 {"*": "zlib1g"},
+	"libz-dev":                   {"*": "zlib1g"},
 	"libsqlite3-dev":             {"*": "libsqlite3-0"},
 	"libyaml-dev":                {"*": "libyaml-0-2"},
-	"libcurl4-openssl-dev":       {"bookworm": "libcurl4", "bullseye": "libcurl4", "trixie": "libcurl4t64", "buster": "libcurl4"},
-	"libpng-dev":                 {"*": "libpng16-16", "trixie": "libpng16-16t64"},
+	"libcurl4-openssl-dev":       {"bookworm": "libcurl4", "bullseye": "libcurl4", "trixie": "libcurl4t64", "buster": "libcurl4", "jammy": "libcurl4", "noble": "libcurl4t64", "focal": "libcurl4"},
+	"libpng-dev":                 {"*": "libpng16-16", "trixie": "libpng16-16t64", "noble": "libpng16-16t64"},
+	"libbz2-dev":                 {"*": "libbz2-1.0"},
+	"liblzma-dev":                {"*": "liblzma5"},
+	"libzstd-dev":                {"*": "libzstd1"},
+	"liblz4-dev":                 {"*": "liblz4-1"},
+	"libbrotli-dev":              {"*": "libbrotli1"},
+	"libgmp-dev":                 {"*": "libgmp10"},
+	"libpcre3-dev":               {"*": "libpcre3"},
+	"libpcre2-dev":               {"*": "libpcre2-8-0"},
+	"libreadline-dev":            {"bookworm": "libreadline8", "bullseye": "libreadline8", "trixie": "libreadline8t64", "jammy": "libreadline8", "noble": "libreadline8t64"},
+	"libsasl2-dev":               {"*": "libsasl2-2"},
+	"libldap2-dev":               {"bookworm": "libldap-2.5-0", "bullseye": "libldap-2.4-2", "jammy": "libldap-2.5-0", "trixie": "libldap2", "noble": "libldap2"},
+	"libsodium-dev":              {"*": "libsodium23"},
+	"libjemalloc-dev":            {"*": "libjemalloc2"},
+	"libuv1-dev":                 {"bookworm": "libuv1", "bullseye": "libuv1", "trixie": "libuv1t64", "jammy": "libuv1", "noble": "libuv1t64"},
+	"libevent-dev":               {"bookworm": "libevent-2.1-7", "bullseye": "libevent-2.1-7", "trixie": "libevent-2.1-7t64", "jammy": "libevent-2.1-7", "noble": "libevent-2.1-7t64"},
+	"libmagic-dev":               {"bookworm": "libmagic1", "bullseye": "libmagic1", "trixie": "libmagic1t64", "jammy": "libmagic1", "noble": "libmagic1t64"},
+	"libwebp-dev":                {"bookworm": "libwebp7", "trixie": "libwebp7", "bullseye": "libwebp6", "jammy": "libwebp7", "noble": "libwebp7"},
+	"libfreetype-dev":            {"*": "libfreetype6"},
+	"libfreetype6-dev":           {"*": "libfreetype6"},
+	"liblcms2-dev":               {"*": "liblcms2-2"},
+	"libopenjp2-7-dev":           {"*": "libopenjp2-7"},
+	"libonig-dev":                {"*": "libonig5"},
+	"libexpat1-dev":              {"*": "libexpat1"},
+	"uuid-dev":                   {"*": "libuuid1"},
+	"libcap-dev":                 {"*": "libcap2"},
+	"libseccomp-dev":             {"*": "libseccomp2"},
+	"libluajit-5.1-dev":          {"*": "libluajit-5.1-2"},
+	"libsnappy-dev":              {"*": "libsnappy1v5"},
+	"libgl1-mesa-dev":            {"*": "libgl1"},
+	"libx11-dev":                 {"*": "libx11-6"},
+	"libxext-dev":                {"*": "libxext6"},
+	"libxrender-dev":             {"*": "libxrender1"},
+	"libxi-dev":                  {"*": "libxi6"},
+	"libxcursor-dev":             {"*": "libxcursor1"},
+	"libxinerama-dev":            {"*": "libxinerama1"},
+	"libxrandr-dev":              {"*": "libxrandr2"},
+	"libxxf86vm-dev":             {"*": "libxxf86vm1"},
+	"portaudio19-dev":            {"*": "libportaudio2"},
+	"libicu-dev":                 {"bookworm": "libicu72", "bullseye": "libicu67", "trixie": "libicu76", "jammy": "libicu70", "noble": "libicu74"},
+	"libzip-dev":                 {"bookworm": "libzip4", "bullseye": "libzip4", "trixie": "libzip5", "jammy": "libzip4", "noble": "libzip4t64"},
+}
+
+// headerOnly are -dev packages whose library every runtime image has
+// already (libc, the interpreter's own headers).
+var headerOnly = map[string]bool{
+	"libc6-dev": true, "linux-libc-dev": true, "libc-dev": true, "python3-dev": true, "python-dev": true,
+	"ruby-dev": true, "libstdc++-dev": true, "libgcc-dev": true,
 }
 
 // apkDevToRuntime is the same for Alpine.
@@ -89,6 +138,9 @@ replaced by the slim Debian image of the builder's release.`,
 						}
 						continue
 					}
+					if strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !headerOnly[pkg] && !p.Static {
+						u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
+					}
 					if strings.HasSuffix(pkg, "-dev") || buildOnlyPackages[pkg] {
 						continue
 					}
@@ -107,6 +159,9 @@ replaced by the slim Debian image of the builder's release.`,
 						return nil
 					}
 					want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
+					continue
+				case strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !headerOnly[pkg] && !p.Static:
+					u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
 					continue
 				case strings.HasSuffix(pkg, "-dev") || buildOnlyPackages[pkg]:
 					continue
