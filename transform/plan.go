@@ -51,9 +51,13 @@ type Package struct {
 type Copy struct {
 	Src, Dst string
 	From     string
-	Replay   *parser.Instruction
-	Why      string
-	Line     int // the source line that makes it necessary
+	// Chown is the owner a recursive chown of Src gave it (COPY --from
+	// keeps the owners of what is inside a directory, not of the
+	// directory itself).
+	Chown  string
+	Replay *parser.Instruction
+	Why    string
+	Line   int // the source line that makes it necessary
 }
 
 // Stage is a stage added between the builder and the runtime.

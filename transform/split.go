@@ -97,9 +97,32 @@ is created again by repeating the RUN that made it.`,
 		out = append(out, u.annotate(rtFrom, "runtime stage, with only what the program needs from "+name))
 		u.decide(ActSplit, u.Stage.From.StartLine, 0, nil, "runtime stage FROM %s: it receives only what the program needs by COPY --from=%s", p.Runtime.Ref, name)
 
+		// A user the Dockerfile creates is created again where the original
+		// did it, among the restated config (its mkdir may precede a
+		// WORKDIR), and before the copies (a COPY --chown may name it).
+		userRuns := map[*Step]bool{}
+		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
+			pure, mixed := u.userSetupRuns()
+			if len(mixed) > 0 {
+				u.Skip(mixed[0].In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
+				return nil
+			}
+			if len(pure) == 0 {
+				u.Skip(needs.UserLine, "USER %s is not created by this Dockerfile and may not exist in %s", needs.User, p.Runtime.Ref)
+				return nil
+			}
+			for _, s := range pure {
+				userRuns[s] = true
+			}
+		}
 		var restated []*parser.Instruction
 		var deferredUser *Step
 		for _, s := range head {
+			if userRuns[s] {
+				restated = append(restated, u.annotate(cloneRaw(s.In), "creates USER "+needs.User+" again"))
+				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
+				continue
+			}
 			if !configKeywords[s.In.Keyword] {
 				continue
 			}
@@ -134,23 +157,16 @@ is created again by repeating the RUN that made it.`,
 			if c.From != "" {
 				from = c.From
 			}
-			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s %s", from, quotePath(c.Src), quotePath(c.Dst))), c.Why))
+			chown := ""
+			if c.Chown == "" {
+				c.Chown, c.Line = u.recursiveChown(c.Src, c.Line)
+			}
+			if c.Chown != "" {
+				chown = "--chown=" + c.Chown + " "
+				c.Why += "; owned by " + c.Chown + " as the original's chown -R left it"
+			}
+			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why))
 			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", from, c.Src, c.Why)
-		}
-		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
-			pure, mixed := u.userSetupRuns()
-			if len(mixed) > 0 {
-				u.Skip(mixed[0].In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
-				return nil
-			}
-			if len(pure) == 0 {
-				u.Skip(needs.UserLine, "USER %s is not created by this Dockerfile and may not exist in %s", needs.User, p.Runtime.Ref)
-				return nil
-			}
-			for _, s := range pure {
-				out = append(out, u.annotate(cloneRaw(s.In), "creates USER "+needs.User+" again"))
-				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
-			}
 		}
 		if deferredUser != nil {
 			out = append(out, u.annotate(cloneRaw(deferredUser.In), "the same user as the original, after the copies"))
@@ -368,4 +384,27 @@ func quoteValue(v string) string {
 		return v
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+// recursiveChown is the owner the last `chown -R OWNER dir` of the stage
+// gave dir, and its line (line is returned unchanged when there is none).
+func (u *Unit) recursiveChown(dir string, line int) (string, int) {
+	owner := ""
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "chown" || c.Dynamic || !hasFlag(c.Args, "-R", "--recursive") {
+				continue
+			}
+			args := nonFlags(c.Args[1:])
+			if len(args) < 2 {
+				continue
+			}
+			for _, p := range args[1:] {
+				if Resolve(c.Dir, p) == dir {
+					owner, line = args[0], s.In.StartLine
+				}
+			}
+		}
+	}
+	return owner, line
 }
