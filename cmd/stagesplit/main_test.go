@@ -33,5 +33,26 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// nodac runs a command that permission bits must stop. Root
+			// ignores them through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH,
+			// so as root (as in CI) the command runs without those two
+			// capabilities, under util-linux's setpriv.
+			"nodac": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) == 0 {
+					ts.Fatalf("usage: nodac command [args...]")
+				}
+				name := args[0]
+				if os.Geteuid() == 0 {
+					name, args = "setpriv", append([]string{"--bounding-set=-dac_override,-dac_read_search"}, args...)
+				} else {
+					args = args[1:]
+				}
+				err := ts.Exec(name, args...)
+				if (err != nil) != neg {
+					ts.Fatalf("nodac: %v", err)
+				}
+			},
+		},
 	})
 }
