@@ -5,10 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stagesplit/stagesplit/parser"
 	"golang.org/x/tools/txtar"
 )
+
+// slowRewrite fails a fuzz input that takes far longer than any real
+// Dockerfile (milliseconds): the fuzzer then keeps it as a regression case.
+var slowRewrite = 5 * time.Second
 
 // FuzzRewrite: any input BuildKit accepts is rewritten without panic, and
 // a rewrite parses, converts, keeps the final image config and is left
@@ -27,12 +32,11 @@ func FuzzRewrite(f *testing.F) {
 		}
 	}
 	if dir, err := filepath.Abs("../../shared/corpus"); err == nil {
-		for _, eco := range []string{"go", "node"} {
-			paths, _ := filepath.Glob(filepath.Join(dir, eco, "*"))
-			for _, p := range paths {
-				if b, err := os.ReadFile(p); err == nil {
-					f.Add(b)
-				}
+		// Every ecosystem's files: each pass gets real inputs to mutate.
+		paths, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+		for _, p := range paths {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
 			}
 		}
 	}
@@ -41,7 +45,11 @@ func FuzzRewrite(f *testing.F) {
 		if err != nil {
 			return
 		}
+		start := time.Now()
 		res, err := Rewrite(pf, Options{})
+		if d := time.Since(start); d > slowRewrite {
+			t.Fatalf("a %d-byte input took %v to rewrite", len(src), d)
+		}
 		if err != nil {
 			if strings.Contains(err.Error(), "internal error") {
 				t.Fatal(err)
