@@ -117,6 +117,11 @@ replaced by the slim Debian image of the builder's release.`,
 				want[pkg] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time", s.In.StartLine, pkg), s.In.StartLine}
 			}
 		}
+		for _, pk := range p.Packages {
+			if _, ok := want[pk.Name]; !ok {
+				want[pk.Name] = reason{pk.Why, pk.Line}
+			}
+		}
 		for tool, line := range needs.Tools {
 			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
 		}
