@@ -17,6 +17,7 @@ var buildOnlyPackages = map[string]bool{
 	"binutils": true, "patch": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true,
 	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
 	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "upx": true, "upx-ucl": true,
+	"musl-tools": true, "lld": true, "mold": true,
 }
 
 // devToRuntime maps a Debian build package to the library package a
