@@ -406,33 +406,11 @@ func (u *Unit) contextFile(img string, before int) (string, bool) {
 		before = len(u.Steps)
 	}
 	for i := before - 1; i >= 0; i-- {
-		s := u.Steps[i]
-		var sd instructions.SourcesAndDest
-		switch c := s.In.Command.(type) {
-		case *instructions.CopyCommand:
-			if c.From != "" {
-				continue
-			}
-			sd = c.SourcesAndDest
-		case *instructions.AddCommand:
-			sd = c.SourcesAndDest
-		default:
+		srcs, dest, destDir, ok := copyOf(u.Steps[i], lex)
+		if !ok {
 			continue
 		}
-		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
-		if err != nil || strings.Contains(dest, "$") {
-			continue
-		}
-		destDir := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
-		dest = Resolve(s.Workdir, dest)
-		for _, src := range sd.SourcePaths {
-			if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
-				continue
-			}
-			src = strings.TrimPrefix(path.Clean("/"+src), "/")
-			if src == "" {
-				src = "."
-			}
+		for _, src := range srcs {
 			var cand string
 			if strings.ContainsAny(src, "*?[") {
 				// A pattern copies matching files into the directory dest.
@@ -466,6 +444,81 @@ func (u *Unit) contextFile(img string, before int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// copyOf reads a COPY or ADD from the build context: its sources
+// (cleaned, relative to the context; URLs left out), its destination
+// (absolute) and whether the destination is a directory.
+func copyOf(s *Step, lex *shell.Lex) (srcs []string, dest string, destDir, ok bool) {
+	var sd instructions.SourcesAndDest
+	switch c := s.In.Command.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return nil, "", false, false
+		}
+		sd = c.SourcesAndDest
+	case *instructions.AddCommand:
+		sd = c.SourcesAndDest
+	default:
+		return nil, "", false, false
+	}
+	dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
+	if err != nil || strings.Contains(dest, "$") {
+		return nil, "", false, false
+	}
+	destDir = strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
+	dest = Resolve(s.Workdir, dest)
+	for _, src := range sd.SourcePaths {
+		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") || strings.Contains(src, "$") {
+			continue
+		}
+		src = strings.TrimPrefix(path.Clean("/"+src), "/")
+		if src == "" {
+			src = "."
+		}
+		srcs = append(srcs, src)
+	}
+	return srcs, dest, destDir, true
+}
+
+// copiedFile returns the line of the last COPY or ADD from the build
+// context that puts a file at p, or 0. Without the build context a source
+// that is a directory cannot be told from a file; only "." is taken to be
+// one.
+func (u *Unit) copiedFile(p string) int {
+	lex := shell.NewLex(u.File.Escape)
+	for i := len(u.Steps) - 1; i >= 0; i-- {
+		srcs, dest, destDir, ok := copyOf(u.Steps[i], lex)
+		if !ok {
+			continue
+		}
+		line := u.Steps[i].In.StartLine
+		for _, src := range srcs {
+			isDir := src == "."
+			if u.Context != nil && !isDir {
+				st, err := fs.Stat(u.Context.FS, src)
+				isDir = err == nil && st.IsDir()
+			}
+			switch {
+			case isDir:
+				if rel, in := under(p, dest); in && rel != "." {
+					if u.Context == nil {
+						return line
+					}
+					if st, err := fs.Stat(u.Context.FS, path.Join(src, rel)); err == nil && !st.IsDir() {
+						return line
+					}
+				}
+			case strings.ContainsAny(src, "*?["):
+				if m, _ := path.Match(path.Base(src), path.Base(p)); m && path.Dir(p) == dest {
+					return line
+				}
+			case destDir && path.Join(dest, path.Base(src)) == p, !destDir && dest == p:
+				return line
+			}
+		}
+	}
+	return 0
 }
 
 // under returns p relative to dir when p is dir or inside it.

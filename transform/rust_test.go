@@ -193,6 +193,21 @@ func TestRustArtifacts(t *testing.T) {
 		ctx:  helloCtx(),
 		want: []string{"COPY --from=build /app/target/release/hello"},
 	}, {
+		name: "entrypoint script copied in, installed binary run from it",
+		src:  "FROM rust:1.85\nWORKDIR /app\nCOPY . .\nRUN cargo install --path .\nCOPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"hello\"]\n",
+		ctx:  helloCtx("docker-entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n"),
+		want: []string{"COPY --from=build /usr/local/cargo/bin/hello /usr/local/bin/hello", "COPY --from=build /usr/local/bin/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh"},
+	}, {
+		name: "entrypoint script by absolute path",
+		src:  "FROM rust:1.85\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCOPY start.sh /start.sh\nENTRYPOINT [\"/start.sh\"]\n",
+		ctx:  helloCtx("start.sh", "#!/bin/sh\nexec /app/target/release/hello\n"),
+		want: []string{"COPY --from=build /app/target/release/hello /app/target/release/hello", "COPY --from=build /start.sh /start.sh"},
+	}, {
+		name: "the command is made by a RUN",
+		src:  "FROM rust:1.85\nWORKDIR /app\nCOPY . .\nRUN cargo build --release && printf '#!/bin/sh\\nexec ./target/release/hello' > /run.sh && chmod +x /run.sh\nCMD [\"/run.sh\"]\n",
+		ctx:  helloCtx(),
+		skip: "the container runs /run.sh, which is neither a binary of the build nor a file copied into the image",
+	}, {
 		name: "toolchain override",
 		src:  "FROM rust:1.85\nWORKDIR /app\nCOPY . .\nRUN rustup toolchain install nightly && cargo +nightly build --release\nCMD [\"./target/release/hello\"]\n",
 		ctx:  helloCtx(),
