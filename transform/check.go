@@ -339,7 +339,7 @@ var Default []*Pass
 var ecosystemPasses []*Pass
 
 func init() {
-	ecosystemPasses = []*Pass{passGolang, passNode, passPython, passRuby, passPHP}
+	ecosystemPasses = []*Pass{passGolang, passNode, passPython, passRuby, passPHP, passRust, passC}
 	passPackages.Requires = ecosystemPasses
 	Default = []*Pass{passShape, passBase, passContext, passSteps}
 	Default = append(Default, ecosystemPasses...)

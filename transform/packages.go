@@ -17,6 +17,7 @@ var buildOnlyPackages = map[string]bool{
 	"binutils": true, "patch": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true,
 	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
 	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "upx": true, "upx-ucl": true,
+	"musl-tools": true, "lld": true, "mold": true,
 }
 
 // devToRuntime maps a Debian build package to the library package a
@@ -172,8 +173,10 @@ replaced by the slim Debian image of the builder's release.`,
 				want[pkg] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time", s.In.StartLine, pkg), s.In.StartLine}
 			}
 		}
-		for _, x := range p.Packages {
-			want[x.Name] = reason{x.Why, x.Line}
+		for _, pk := range p.Packages {
+			if _, ok := want[pk.Name]; !ok {
+				want[pk.Name] = reason{pk.Why, pk.Line}
+			}
 		}
 		for tool, line := range needs.Tools {
 			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}

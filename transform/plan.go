@@ -33,16 +33,17 @@ type Plan struct {
 	Stages []Stage
 	// RuntimeRuns run in the runtime stage before the copies (as root).
 	RuntimeRuns []Gen
-	// Packages are system packages the runtime needs that the Dockerfile
-	// does not install (a library the full builder image supplied); the
-	// packages pass installs them with the others.
+	// Packages are system packages the ecosystem pass knows the program
+	// needs at run time (named for the runtime image); the packages pass
+	// installs them in the same RUN as the ones it finds in the Dockerfile.
 	Packages []Package
 }
 
-// Package is a system package the runtime stage must install, and why.
+// Package is a system package for the runtime stage, with its reason.
 type Package struct {
-	Name, Why string
-	Line      int
+	Name string
+	Why  string
+	Line int
 }
 
 // Copy is one COPY into the runtime stage: from a stage (From, or the

@@ -1,0 +1,35 @@
+package transform
+
+import "testing"
+
+func TestCPass(t *testing.T) {
+	static := "FROM gcc:13-bookworm\nWORKDIR /src\nCOPY . .\nRUN gcc -c util.c -o util.o && gcc -static -o app main.c util.o\nCMD [\"/src/app\"]\n"
+	cases := []rustCase{{
+		name: "static on the builder's release",
+		src:  static,
+		want: []string{"FROM debian:bookworm-slim", "COPY --from=build /src/app /src/app"},
+		not:  []string{"COPY --from=build /src/util.o"},
+	}, {
+		name: "scratch for a static binary", runtime: RuntimeScratch, src: static,
+		want: []string{"FROM scratch", "COPY --from=build /src/app /src/app"},
+	}, {
+		name: "-o glued to its value",
+		src:  "FROM gcc:13\nWORKDIR /src\nCOPY . .\nRUN g++ -static -O2 main.cpp -oapp\nCMD [\"./app\"]\n",
+		want: []string{"COPY --from=build /src/app /src/app"},
+	}, {
+		name: "the command is a script",
+		src:  "FROM gcc:13\nWORKDIR /src\nCOPY . .\nRUN gcc -static -o app main.c\nCMD [\"./run.sh\"]\n",
+		skip: "the container runs ./run.sh, which no compiler command with -o writes",
+	}, {
+		name: "cmake build",
+		src:  "FROM gcc:13\nWORKDIR /src\nCOPY . .\nRUN cmake -B build && cmake --build build\nCMD [\"./build/app\"]\n",
+		skip: "line 4 runs cmake: whether the program it builds is static",
+	}, {
+		name: "nothing built",
+		src:  "FROM gcc:13\nCOPY app /app\nCMD [\"/app\"]\n",
+		skip: "no compiler, make or cmake command builds a program",
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { runRustCase(t, tc) })
+	}
+}
