@@ -33,6 +33,9 @@ type Plan struct {
 	Stages []Stage
 	// RuntimeRuns run in the runtime stage before the copies (as root).
 	RuntimeRuns []Gen
+	// RuntimeTail run in the runtime stage after the copies, as root
+	// (ldconfig for libraries copied into /usr/local/lib).
+	RuntimeTail []Gen
 	// Packages are system packages the ecosystem pass knows the program
 	// needs at run time (named for the runtime image); the packages pass
 	// installs them in the same RUN as the ones it finds in the Dockerfile.

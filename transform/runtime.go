@@ -137,8 +137,8 @@ binaries; alpine only a builder that is already musl (switching libc breaks nati
 			if needs.Shell {
 				return refuse(needs.ShellLine, "the image has no shell, and %s", needs.ShellWhy)
 			}
-			if len(p.RuntimeRuns) > 0 {
-				return refuse(p.RuntimeRuns[0].Line, "the final stage must install or set up something (%s), and the image has no shell or package manager", p.RuntimeRuns[0].Why)
+			if runs := append(append([]Gen{}, p.RuntimeRuns...), p.RuntimeTail...); len(runs) > 0 {
+				return refuse(runs[0].Line, "the final stage must install or set up something (%s), and the image has no shell or package manager", runs[0].Why)
 			}
 			if len(needs.Tools) > 0 {
 				return refuse(from, "the container calls %s, which the image lacks", strings.Join(mapKeys(needs.Tools), ", "))

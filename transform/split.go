@@ -168,6 +168,10 @@ is created again by repeating the RUN that made it.`,
 			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why))
 			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", from, c.Src, c.Why)
 		}
+		for _, g := range p.RuntimeTail {
+			out = append(out, u.annotate(g.In, g.Why))
+			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
+		}
 		if deferredUser != nil {
 			out = append(out, u.annotate(cloneRaw(deferredUser.In), "the same user as the original, after the copies"))
 			u.decide(ActAdd, deferredUser.In.StartLine, 0, nil, "restates USER from line %d after the copies, so the runtime runs as the same user", deferredUser.In.StartLine)
