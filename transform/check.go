@@ -341,7 +341,7 @@ var Default []*Pass
 var ecosystemPasses []*Pass
 
 func init() {
-	ecosystemPasses = []*Pass{passGolang, passNode, passJava}
+	ecosystemPasses = []*Pass{passGolang, passNode, passJava, passDotnet}
 	passPackages.Requires = ecosystemPasses
 	Default = []*Pass{passShape, passBase, passContext, passSteps}
 	Default = append(Default, ecosystemPasses...)
