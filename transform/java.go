@@ -13,7 +13,7 @@ import (
 
 var passJava = &Pass{
 	Name: "java",
-	Doc: `Plans the split of a Java image (Maven, Gradle, or javac and jar).
+	Doc: `Plans the split of a Java image (Maven, Gradle, sbt, or javac and jar).
 The runtime is the eclipse-temurin JRE of the builder's Java major, read from the tag (maven:3-openjdk-17,
 gradle:8.7.0-jdk21, eclipse-temurin:17-jdk, openjdk:8...), on the same OS: alpine stays alpine, an Ubuntu
 release is kept (or the next newer one the JRE has), other glibc builders get the default JRE tag. Majors
@@ -21,7 +21,7 @@ without a JRE image, JRE builders, OpenJ9 and GraalVM builders are skipped. What
 command the container runs: java -jar X (a jar at the top of target/ or build/libs/ alone; a shell glob
 such as build/libs/*.jar is copied as the same glob, so it matches the same files), -cp and module path
 entries, a script in a distribution directory (target/server/bin/standalone.sh brings target/server;
-installDist's build/install/<name>), files a RUN wrote (cp, jar cf, javac -d), and files from the build
+installDist's build/install/<name>, sbt stage's target/universal/stage), files a RUN wrote (cp, jar cf, javac -d), and files from the build
 context the command names. With the build context, pom.xml (encoding/xml: finalName, artifactId,
 version inherited from the parent, packaging, properties and -D definitions) names the artifact and its
 bundling plugin (Spring Boot, shade, assembly) or manifest Class-Path directory; Gradle's scripts show
@@ -30,7 +30,7 @@ Maven, Gradle or the JDK at run time (spring-boot:run, bootRun, jshell) is skipp
 mvn-entrypoint.sh and eclipse-temurin's __cacert_entrypoint.sh are wrappers that end in exec "$@": when
 the Dockerfile sets no ENTRYPOINT, one may replace the other (transparentEntrypoints).`,
 	Requires: []*Pass{passSteps, passContext},
-	Families: []string{"maven", "gradle", "openjdk", "eclipse-temurin", "amazoncorretto"},
+	Families: []string{"maven", "gradle", "openjdk", "eclipse-temurin", "amazoncorretto", "sbt"},
 	Run:      func(u *Unit) error { u.planJava(); return nil },
 }
 
@@ -76,7 +76,7 @@ type javaRef struct {
 
 func (u *Unit) planJava() {
 	switch u.Base.Family {
-	case "maven", "gradle", "openjdk", "eclipse-temurin", "amazoncorretto":
+	case "maven", "gradle", "openjdk", "eclipse-temurin", "amazoncorretto", "sbt":
 	default:
 		return
 	}
@@ -93,7 +93,7 @@ func (u *Unit) planJava() {
 		if jdk.JRE {
 			what = fmt.Sprintf(" (%s is already a JRE image)", u.Base.Expanded)
 		}
-		u.Skip(from, "no Maven, Gradle or javac build runs here: the jar comes from outside the image, nothing to split off%s", what)
+		u.Skip(from, "no Maven, Gradle, sbt or javac build runs here: the jar comes from outside the image, nothing to split off%s", what)
 		return
 	}
 	if why != "" {
@@ -110,8 +110,8 @@ func (u *Unit) planJava() {
 	}
 	for _, b := range builds {
 		switch b.Tool {
-		case "maven", "gradle":
-			u.Fact(b.Line, "%s %s in %s", map[string]string{"maven": "mvn", "gradle": "gradle"}[b.Tool], strings.Join(b.Goals, " "), b.Dir)
+		case "maven", "gradle", "sbt":
+			u.Fact(b.Line, "%s %s in %s", map[string]string{"maven": "mvn", "gradle": "gradle", "sbt": "sbt"}[b.Tool], strings.Join(b.Goals, " "), b.Dir)
 		default:
 			if len(b.Writes) > 0 {
 				u.Fact(b.Line, "%s writes %s", b.Tool, strings.Join(b.Writes, ", "))
@@ -387,6 +387,13 @@ func javaCommandRefs(args []string, dir string, viaShell bool) (refs []javaRef, 
 	return refs, ""
 }
 
+// javaDataExt are the extensions of files a command line names for the
+// program to read (configuration, keys, jars).
+var javaDataExt = map[string]bool{
+	".json": true, ".yml": true, ".yaml": true, ".conf": true, ".properties": true, ".xml": true, ".toml": true,
+	".jar": true, ".sh": true, ".cfg": true, ".ini": true, ".pem": true, ".crt": true, ".jks": true, ".p12": true,
+}
+
 // argRefs keeps the words that look like relative or absolute file paths.
 func argRefs(words []string, dir string) []javaRef {
 	var out []javaRef
@@ -398,8 +405,8 @@ func argRefs(words []string, dir string) []javaRef {
 				continue
 			}
 		}
-		if w == "" || strings.ContainsAny(w, "$`:*?[ ") || !strings.Contains(w, "/") && path.Ext(w) == "" {
-			continue
+		if w == "" || strings.ContainsAny(w, "$`:*?[ ") || !strings.Contains(w, "/") && !javaDataExt[path.Ext(w)] {
+			continue // com.example.Main is a class, not a file
 		}
 		out = append(out, javaRef{Path: Resolve(dir, w), What: "a file the command names", Word: w})
 	}
@@ -453,8 +460,13 @@ func (u *Unit) javaCopies(refs []javaRef, builds []javaBuild, line int) bool {
 			artifacts++
 			add(Copy{Src: r.Path, Dst: r.Path, Line: line, Why: fmt.Sprintf("%s %s, written by a RUN of the build", r.What, r.Word)})
 		case u.fromContext(r.Path):
-			if r.Glob {
-				continue
+			if r.Glob || !r.Artifact && !javaDataExt[path.Ext(r.Path)] {
+				continue // a path the program may write (logs/app.log), not one it reads
+			}
+			if u.Context != nil {
+				if _, ok := u.contextPath(r.Path); !ok {
+					continue
+				}
 			}
 			add(Copy{Src: r.Path, Dst: r.Path, Line: line, Why: fmt.Sprintf("%s %s comes from the build context", r.What, r.Word)})
 		case r.Artifact:
@@ -610,10 +622,11 @@ var javaBuildInputs = map[string]bool{
 	"settings.gradle.kts": true, "gradle.properties": true, "gradle": true, "gradlew": true, "gradlew.bat": true,
 	"mvnw": true, "mvnw.cmd": true, ".mvn": true, "buildSrc": true, "lombok.config": true, "build.xml": true,
 	"project.clj": true, "build.sbt": true, "project": true, ".git": true, ".gitignore": true, "Dockerfile": true,
-	".dockerignore": true, "README.md": true, "target": true, "build": true,
+	".dockerignore": true, "README.md": true, "target": true, "build": true, "build.properties": true,
+	"plugins.sbt": true, ".sbtopts": true, ".jvmopts": true,
 }
 
-var javaSourceExt = map[string]bool{".java": true, ".kt": true, ".kts": true, ".scala": true, ".groovy": true, ".clj": true}
+var javaSourceExt = map[string]bool{".sbt": true, ".java": true, ".kt": true, ".kts": true, ".scala": true, ".groovy": true, ".clj": true}
 
 // javaRuntimeData reports whether a context file or directory is one
 // programs commonly read at run time: the asset directories of plan.go,

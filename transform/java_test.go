@@ -38,6 +38,11 @@ func TestJavaBuilderJDK(t *testing.T) {
 		{ref: "eclipse-temurin:8u392-b08-jdk-focal", major: 8},
 		{ref: "eclipse-temurin:21-jre-alpine", major: 21, jre: true},
 		{ref: "amazoncorretto:17-al2023", major: 17},
+		{ref: "sbtscala/scala-sbt:eclipse-temurin-21.0.6_7_1.10.11_2.13.16", major: 21},
+		{ref: "sbtscala/scala-sbt:eclipse-temurin-jammy-17.0.10_7_1.9.9_3.4.0", major: 17},
+		{ref: "hseeberger/scala-sbt:8u242_1.3.8_2.13.1", major: 8},
+		{ref: "hseeberger/scala-sbt:11.0.6_1.3.8_2.13.1", major: 11},
+		{ref: "sbtscala/scala-sbt:graalvm-ce-22.3.3-b1-java17_1.9.9_3.4.0", bad: true},
 	} {
 		j, why := javaBuilderJDK(ParseImage(c.ref, c.ref))
 		if c.bad != (why != "") {
@@ -145,6 +150,7 @@ func TestCopyUnit(t *testing.T) {
 		{"/app/module/target/m.jar", "/app/module/target/m.jar", true},
 		{"/g/build/libs/app.jar", "/g/build/libs/app.jar", true},
 		{"/g/build/install/app/bin/app", "/g/build/install/app", false},
+		{"/app/target/universal/stage/bin/web", "/app/target/universal/stage", false},
 		{"/g/sub/build/libs/s.jar", "/g/sub/build/libs/s.jar", true},
 		{"/j/main.jar", "/j/main.jar", false},
 		{"/app/run.sh", "", false},

@@ -105,6 +105,13 @@ func (u *Unit) javaBuilds() []javaBuild {
 						}
 					}
 				}
+			case "sbt":
+				b.Tool = "sbt"
+				for _, a := range args[1:] {
+					if !strings.HasPrefix(a, "-") && a != "clean" && a != "update" && a != "test" && a != "sbtVersion" && !strings.HasPrefix(a, "set ") {
+						b.Goals = append(b.Goals, a)
+					}
+				}
 			case "javac":
 				b.Tool = "javac"
 				b.Goals = []string{"javac"}
@@ -179,7 +186,7 @@ func outputRoot(builds []javaBuild, p string) (root string, b javaBuild, ok bool
 				return w, b, true
 			}
 		}
-		seg := map[string]string{"maven": "target", "gradle": "build"}[b.Tool]
+		seg := map[string]string{"maven": "target", "gradle": "build", "sbt": "target"}[b.Tool]
 		if seg == "" || !strings.HasPrefix(p, strings.TrimSuffix(b.Dir, "/")+"/") {
 			continue
 		}
@@ -203,6 +210,12 @@ func copyUnit(root, p string) (unit string, lone bool) {
 		return p, false
 	}
 	rel := strings.Split(strings.TrimPrefix(p, root+"/"), "/")
+	for i := 1; i < len(rel)-1; i++ {
+		if rel[i] == "bin" {
+			// A start script finds its jars relative to itself.
+			return path.Join(root, path.Join(rel[:i]...)), false
+		}
+	}
 	switch {
 	case len(rel) == 1:
 		return p, true

@@ -28,6 +28,10 @@ var (
 	mavenJDKRe = regexp.MustCompile(`(?:^|-)(eclipse-temurin|openjdk|jdk|amazoncorretto|sapmachine|adoptopenjdk|ibmjava|ibm-semeru|graalvm-ce|graalvm-community|zulu|azulzulu)-(\d+)(?:-|$)`)
 	// A gradle tag's JDK: 8.7.0-jdk21, jdk17-alpine, 6.8-jre11.
 	gradleJDKRe = regexp.MustCompile(`(?:^|-)(jdk|jre)(\d+)(?:-|$)`)
+	// An sbt image's JDK: eclipse-temurin-21.0.6_7_1.10.11_2.13.16,
+	// eclipse-temurin-jammy-17.0.10_7_1.9.9_3.4.0, 8u242_1.3.8_2.13.1
+	// (sbt/docker-sbt, formerly hseeberger/scala-sbt).
+	sbtJDKRe = regexp.MustCompile(`^(?:(eclipse-temurin|graalvm[a-z-]*|amazoncorretto|openjdk[a-z-]*)-)?(?:(alpine|focal|jammy|noble)-)?(\d+)(?:u\d+|\.[0-9.]+)?_`)
 )
 
 // gradleDefaultJDK is the Java major behind gradle tags that name none
@@ -99,6 +103,17 @@ func javaBuilderJDK(im Image) (j javaJDK, why string) {
 			}
 		}
 		return j, fmt.Sprintf("%s names no JDK, and the Java major of gradle's unqualified tags changed over time (8, 11, 17, 21): pin one, e.g. gradle:%s-jdk21", im.Expanded, orVersion(ver))
+	case "sbt":
+		m := sbtJDKRe.FindStringSubmatch(tag)
+		if m == nil {
+			return j, fmt.Sprintf("%s names no JDK in the form the sbt images use (eclipse-temurin-21.0.6_7_1.10.11_2.13.16): pin one", im.Expanded)
+		}
+		if strings.HasPrefix(m[1], "graalvm") {
+			return j, fmt.Sprintf("%s is a GraalVM JDK: its JIT and options differ from the HotSpot JRE this pass uses", im.Expanded)
+		}
+		j.Major, _ = strconv.Atoi(m[3])
+		j.Temurin = m[1] == "eclipse-temurin"
+		return j, ""
 	}
 	return j, fmt.Sprintf("%s is not a Java builder image this pass knows", im.Expanded)
 }
@@ -253,6 +268,16 @@ func javaBaseConfig(im Image) BaseConfig {
 		}
 		env = append(env, "MAVEN_HOME=/usr/share/maven", "MAVEN_CONFIG=/root/.m2")
 		return BaseConfig{Env: env, Entrypoint: []string{mavenEntrypoint}, Cmd: []string{"mvn"}}
+	case "sbt":
+		// sbt/docker-sbt: built on the JDK image, works in /root as root,
+		// CMD sbt in shell form.
+		env := temurinEnv(j.Major, musl)
+		c := BaseConfig{Entrypoint: []string{cacertEntrypoint}, WorkingDir: "/root", Cmd: []string{"/bin/sh", "-c", "sbt"}}
+		if !j.Temurin {
+			env, c.Entrypoint = openjdkEnv(j.Major), nil
+		}
+		c.Env = env
+		return c
 	case "gradle":
 		maj, min := versionParts(im.Version)
 		c := BaseConfig{
@@ -273,7 +298,9 @@ func javaBaseConfig(im Image) BaseConfig {
 
 func init() {
 	familyNames["amazoncorretto"] = "amazoncorretto"
-	for _, f := range []string{"eclipse-temurin", "openjdk", "amazoncorretto", "maven", "gradle"} {
+	familyNames["sbtscala/scala-sbt"] = "sbt"
+	familyNames["hseeberger/scala-sbt"] = "sbt"
+	for _, f := range []string{"eclipse-temurin", "openjdk", "amazoncorretto", "maven", "gradle", "sbt"} {
 		familyConfigs[f] = javaBaseConfig
 	}
 }
