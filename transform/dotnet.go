@@ -25,9 +25,10 @@ used: it contains the .NET runtime too. SDK tags without a version (latest, sdk)
 command that needs the SDK (dotnet run, watch, test), a publish without -o whose output the command
 does not name, and a runtime identifier whose libc differs from the runtime image are skipped. The
 SDK images of .NET Core 3.x and .NET 5-7 clear ASPNETCORE_URLS while aspnet sets http://+:80: when
-the Dockerfile does not set the URLs, the listening address changes, and a warning says so.`,
+the Dockerfile does not set the URLs, the listening address changes, and a warning says so. mono
+images are skipped: mono:X-slim has only mono-runtime, not the class libraries mono:X brings.`,
 	Requires: []*Pass{passSteps, passContext},
-	Families: []string{"dotnet-sdk", "dotnet-legacy"},
+	Families: []string{"dotnet-sdk", "dotnet-legacy", "mono"},
 	Run:      func(u *Unit) error { u.planDotnet(); return nil },
 }
 
@@ -55,7 +56,12 @@ var (
 )
 
 func (u *Unit) planDotnet() {
-	if u.Base.Family != "dotnet-sdk" && u.Base.Family != "dotnet-legacy" {
+	switch u.Base.Family {
+	case "mono":
+		u.skipMono()
+		return
+	case "dotnet-sdk", "dotnet-legacy":
+	default:
 		return
 	}
 	from := u.Stage.From.StartLine
@@ -121,6 +127,35 @@ func (u *Unit) planDotnet() {
 		u.Warn(line, "the .NET %d.%d SDK image clears ASPNETCORE_URLS (Kestrel then listens on localhost:5000); the aspnet image sets http://+:80: unless the app chooses its own URLs, it now listens on port 80 of every interface", v.Major, v.Minor)
 	}
 }
+
+// skipMono explains why a mono image stays single-stage. mono:X-slim,
+// the only smaller sibling, installs mono-runtime alone; mono:X adds
+// mono-devel, which brings the class libraries (libmono-*-cil) and
+// ca-certificates-mono (mono/docker). Which of those an app loads cannot
+// be read from the Dockerfile, and a missing one fails at run time.
+func (u *Unit) skipMono() {
+	cmds, line, _, why := u.runCommands()
+	if why == "" {
+		for _, c := range cmds {
+			args := stripWrappers(c.Args)
+			if len(args) > 0 && monoSDKTools[path.Base(args[0])] {
+				u.Skip(line, "the container runs %s at run time: it needs mono's build tools", path.Base(args[0]))
+				return
+			}
+		}
+	}
+	slim := "mono:slim"
+	if u.Base.Tag != "" && u.Base.Tag != "latest" {
+		slim = "mono:" + u.Base.Tag + "-slim"
+	}
+	if strings.Contains(u.Base.Tag, "slim") {
+		u.Skip(u.Stage.From.StartLine, "%s is already mono's slim image", u.Base.Expanded)
+		return
+	}
+	u.Skip(u.Stage.From.StartLine, "%s has only mono-runtime: the class libraries (libmono-*-cil) and ca-certificates-mono that mono-devel brings to %s may be loaded at run time, and which ones this app needs cannot be told from the Dockerfile", slim, u.Base.Expanded)
+}
+
+var monoSDKTools = map[string]bool{"xbuild": true, "msbuild": true, "mcs": true, "csc": true, "nuget": true, "fsharpc": true}
 
 func orWhat(s, what string) string {
 	if s == "" {
@@ -500,5 +535,9 @@ func init() {
 	} {
 		familyNames[name] = fam
 		familyConfigs[fam] = dotnetBaseConfig
+	}
+	familyNames["mono"] = "mono"
+	familyConfigs["mono"] = func(im Image) BaseConfig {
+		return BaseConfig{Env: []string{stdPath, "MONO_VERSION=" + im.Version}, Cmd: []string{"bash"}}
 	}
 }
