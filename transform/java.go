@@ -164,7 +164,7 @@ func (u *Unit) javaConfigProblems() string {
 		switch c := s.In.Command.(type) {
 		case *instructions.EnvCommand:
 			for _, kv := range c.Env {
-				if kv.Key == "JAVA_HOME" {
+				if kv.Key == "JAVA_HOME" && path.Clean(kv.Value) != "/opt/java/openjdk" {
 					return fmt.Sprintf("line %d sets JAVA_HOME, a path of the builder's JDK; the JRE is at /opt/java/openjdk", s.In.StartLine)
 				}
 			}
@@ -275,7 +275,9 @@ func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef
 			}
 			refs = append(refs, r...)
 			found = true
-		case strings.Contains(args[0], "/") || strings.HasSuffix(args[0], ".sh"):
+		case !strings.Contains(args[0], "/") && strings.HasSuffix(args[0], ".sh"):
+			return nil, fmt.Sprintf("the container runs %s from the PATH, a script this pass cannot follow: cannot tell which build output it needs", args[0])
+		case strings.Contains(args[0], "/"):
 			if strings.ContainsAny(args[0], "$`") {
 				return nil, fmt.Sprintf("the container runs %s, a path that depends on a variable", args[0])
 			}
@@ -475,6 +477,12 @@ func (u *Unit) javaCopies(refs []javaRef, builds []javaBuild, line int) bool {
 		}
 	}
 	if artifacts == 0 {
+		for _, r := range refs {
+			if r.What == "the program" {
+				u.Skip(line, "the container runs %s, which comes from the build context, not the build: what it starts cannot be told, so neither can the artifact", r.Word)
+				return false
+			}
+		}
 		u.Skip(line, "the command names no build output: cannot locate the artifact")
 		return false
 	}
