@@ -149,8 +149,15 @@ func (u *Unit) planJava() {
 	}
 	u.Fact(from, "%s", msg)
 	base, _ := ConfigOf(u.Base)
-	if rcfg, _ := ConfigOf(rt); !u.setsEntrypoint() && !sameWords(base.Entrypoint, rcfg.Entrypoint) && len(base.Entrypoint) > 0 {
-		u.Fact(from, "ENTRYPOINT: %s's %s becomes %s's %s; both end in exec \"$@\", so the command runs the same", u.Base.Expanded, base.Entrypoint[0], rt.Ref, strings.Join(rcfg.Entrypoint, " "))
+	if rcfg, _ := ConfigOf(rt); !u.setsEntrypoint() && !sameWords(base.Entrypoint, rcfg.Entrypoint) {
+		switch {
+		case len(base.Entrypoint) == 0:
+			u.Fact(from, "ENTRYPOINT: %s adds %s, a wrapper that ends in exec \"$@\", so the command runs the same", rt.Ref, strings.Join(rcfg.Entrypoint, " "))
+		case len(rcfg.Entrypoint) == 0:
+			u.Fact(from, "ENTRYPOINT: %s's %s, a wrapper that ends in exec \"$@\", is gone; the command runs the same", u.Base.Expanded, base.Entrypoint[0])
+		default:
+			u.Fact(from, "ENTRYPOINT: %s's %s becomes %s's %s; both end in exec \"$@\", so the command runs the same", u.Base.Expanded, base.Entrypoint[0], rt.Ref, strings.Join(rcfg.Entrypoint, " "))
+		}
 	}
 	if u.Base.Family == "gradle" {
 		u.Fact(from, "the gradle image declares VOLUME /home/gradle/.gradle, Gradle's cache; the runtime image has no such volume")
