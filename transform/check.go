@@ -180,7 +180,9 @@ func CompareConfig(a, b *Converted, droppedEnv map[string]bool) []string {
 	if !sameWords(ca.Cmd, cb.Cmd) {
 		add("Cmd", ca.Cmd, cb.Cmd)
 	}
-	if !sameWords(ca.Entrypoint, cb.Entrypoint) {
+	// Base-image wrappers that end in exec "$@" may replace each other when
+	// the Dockerfile sets no ENTRYPOINT (see transparentEntrypoints).
+	if !sameWords(ca.Entrypoint, cb.Entrypoint) && !transparentEntrypointSwap(a, b) {
 		add("Entrypoint", ca.Entrypoint, cb.Entrypoint)
 	}
 	if normDir(ca.WorkingDir) != normDir(cb.WorkingDir) {
@@ -339,7 +341,7 @@ var Default []*Pass
 var ecosystemPasses []*Pass
 
 func init() {
-	ecosystemPasses = []*Pass{passGolang, passNode, passPython, passRuby, passPHP, passRust, passC}
+	ecosystemPasses = []*Pass{passGolang, passNode, passPython, passRuby, passPHP, passRust, passC, passJava, passDotnet}
 	passPackages.Requires = ecosystemPasses
 	Default = []*Pass{passShape, passBase, passContext, passSteps}
 	Default = append(Default, ecosystemPasses...)

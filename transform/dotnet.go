@@ -1,0 +1,543 @@
+package transform
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+var passDotnet = &Pass{
+	Name: "dotnet",
+	Doc: `Plans the split of a .NET image built with dotnet publish.
+dotnet publish -o DIR writes the app to DIR, which the runtime receives at the same path, so the
+ENTRYPOINT (dotnet App.dll, or the app host) is kept as it is. The runtime is
+mcr.microsoft.com/dotnet/aspnet of the SDK's major.minor and OS variant (core/aspnet for .NET Core
+2.1-3.1; microsoft/dotnet:X.Y-aspnetcore-runtime for the deprecated Docker Hub tags), or runtime when
+the project files in the build context prove a console app (Sdk="Microsoft.NET.Sdk" or .Worker, no
+ASP.NET Core reference in the project or the projects it references). Without that proof aspnet is
+used: it contains the .NET runtime too. SDK tags without a version (latest, sdk), a run-time
+command that needs the SDK (dotnet run, watch, test), a publish without -o whose output the command
+does not name, and a runtime identifier whose libc differs from the runtime image are skipped. The
+SDK images of .NET Core 3.x and .NET 5-7 clear ASPNETCORE_URLS while aspnet sets http://+:80: when
+the Dockerfile does not set the URLs, the listening address changes, and a warning says so. mono
+images are skipped: mono:X-slim has only mono-runtime, not the class libraries mono:X brings.`,
+	Requires: []*Pass{passSteps, passContext},
+	Families: []string{"dotnet-sdk", "dotnet-legacy", "mono"},
+	Run:      func(u *Unit) error { u.planDotnet(); return nil },
+}
+
+// dotnetPublish is one dotnet publish command.
+type dotnetPublish struct {
+	Dir     string // working directory
+	Project string // the project argument ("" for the directory's)
+	Output  string // absolute, "" without -o
+	RID     string
+	Line    int
+}
+
+var dotnetSDKTools = map[string]bool{"run": true, "watch": true, "test": true, "build": true, "restore": true, "publish": true, "ef": true, "tool": true, "new": true, "msbuild": true, "pack": true}
+
+// dotnetVersion is what an SDK tag says: the major.minor of the runtime and
+// the OS variant.
+type dotnetVersion struct {
+	Major, Minor int
+	Variant      string // "", "bookworm-slim", "alpine", "jammy" ...
+}
+
+var (
+	dotnetTagRe       = regexp.MustCompile(`^(\d+)\.(\d+)(?:\.\d+)?(?:-(.*))?$`)
+	dotnetLegacyTagRe = regexp.MustCompile(`^(\d+)\.(\d+)(?:\.\d+)?-sdk(?:-(.*))?$`)
+)
+
+func (u *Unit) planDotnet() {
+	switch u.Base.Family {
+	case "mono":
+		u.skipMono()
+		return
+	case "dotnet-sdk", "dotnet-legacy":
+	default:
+		return
+	}
+	from := u.Stage.From.StartLine
+	b := u.Base
+	// What the container runs comes first: a command that needs the SDK
+	// rules out any split, whatever the tag.
+	cmds, line, _, why := u.runCommands()
+	if why != "" {
+		u.Skip(line, "%s", why)
+		return
+	}
+	entry, why := dotnetEntry(cmds)
+	if why != "" {
+		u.Skip(line, "%s", why)
+		return
+	}
+	v, why := dotnetSDKVersion(b)
+	if why != "" {
+		u.Skip(from, "%s", why)
+		return
+	}
+	pubs := u.dotnetPublishes()
+	if len(pubs) == 0 {
+		u.Skip(from, "no dotnet publish: the build output is not a deployable app (add dotnet publish -c Release -o DIR)")
+		return
+	}
+	var pub *dotnetPublish
+	var dir string
+	for i := range pubs {
+		p := &pubs[i]
+		u.Fact(p.Line, "dotnet publish writes %s", orWhat(p.Output, "to bin/<configuration>/<framework>/publish (no -o)"))
+		switch {
+		case p.Output != "" && (strings.HasPrefix(entry, strings.TrimSuffix(p.Output, "/")+"/")):
+			pub, dir = p, p.Output
+		case p.Output == "" && strings.Contains(entry, "/publish/"):
+			pub, dir = p, entry[:strings.LastIndex(entry, "/publish/")+len("/publish")]
+		}
+	}
+	if pub == nil {
+		u.Skip(line, "the container runs %s, which no dotnet publish -o writes: cannot tell which output it needs", entry)
+		return
+	}
+	web, how := u.dotnetWeb(pub)
+	rt, why := dotnetRuntime(b, v, web)
+	if why != "" {
+		u.Skip(from, "%s", why)
+		return
+	}
+	if why := dotnetRIDProblem(pub.RID, rt); why != "" {
+		u.Skip(pub.Line, "%s", why)
+		return
+	}
+	plan := &Plan{Ecosystem: "dotnet", Runtime: rt}
+	u.Plan = plan
+	kind := "aspnet"
+	if !web {
+		kind = "runtime"
+	}
+	u.Fact(from, "runtime %s: the .NET %d.%d %s image, same OS variant (%s)", rt.Ref, v.Major, v.Minor, kind, how)
+	plan.Copies = append(plan.Copies, Copy{Src: dir, Dst: dir, Line: pub.Line,
+		Why: fmt.Sprintf("the published app, which the command runs from (%s)", entry)})
+	if web && (v.Major == 3 || v.Major >= 5 && v.Major <= 7) && !u.dotnetSetsURLs(cmds) {
+		u.Warn(line, "the .NET %d.%d SDK image clears ASPNETCORE_URLS (Kestrel then listens on localhost:5000); the aspnet image sets http://+:80: unless the app chooses its own URLs, it now listens on port 80 of every interface", v.Major, v.Minor)
+	}
+}
+
+// skipMono explains why a mono image stays single-stage. mono:X-slim,
+// the only smaller sibling, installs mono-runtime alone; mono:X adds
+// mono-devel, which brings the class libraries (libmono-*-cil) and
+// ca-certificates-mono (mono/docker). Which of those an app loads cannot
+// be read from the Dockerfile, and a missing one fails at run time.
+func (u *Unit) skipMono() {
+	cmds, line, _, why := u.runCommands()
+	if why == "" {
+		for _, c := range cmds {
+			args := stripWrappers(c.Args)
+			if len(args) > 0 && monoSDKTools[path.Base(args[0])] {
+				u.Skip(line, "the container runs %s at run time: it needs mono's build tools", path.Base(args[0]))
+				return
+			}
+		}
+	}
+	slim := "mono:slim"
+	if u.Base.Tag != "" && u.Base.Tag != "latest" {
+		slim = "mono:" + u.Base.Tag + "-slim"
+	}
+	if strings.Contains(u.Base.Tag, "slim") {
+		u.Skip(u.Stage.From.StartLine, "%s is already mono's slim image", u.Base.Expanded)
+		return
+	}
+	u.Skip(u.Stage.From.StartLine, "%s has only mono-runtime: the class libraries (libmono-*-cil) and ca-certificates-mono that mono-devel brings to %s may be loaded at run time, and which ones this app needs cannot be told from the Dockerfile", slim, u.Base.Expanded)
+}
+
+var monoSDKTools = map[string]bool{"xbuild": true, "msbuild": true, "mcs": true, "csc": true, "nuget": true, "fsharpc": true}
+
+func orWhat(s, what string) string {
+	if s == "" {
+		return what
+	}
+	return s
+}
+
+// dotnetSDKVersion reads the .NET version and OS variant of an SDK tag.
+func dotnetSDKVersion(b Image) (v dotnetVersion, why string) {
+	tag := strings.ToLower(b.Tag)
+	re := dotnetTagRe
+	if b.Family == "dotnet-legacy" {
+		re = dotnetLegacyTagRe
+	}
+	m := re.FindStringSubmatch(tag)
+	if m == nil {
+		if b.Family == "dotnet-legacy" && !strings.Contains(tag, "sdk") && tag != "latest" && tag != "" {
+			return v, fmt.Sprintf("%s is not an SDK image: nothing is built in it", b.Expanded)
+		}
+		return v, fmt.Sprintf("%s names no .NET version (%q follows the newest SDK; microsoft/dotnet is deprecated for mcr.microsoft.com/dotnet/sdk): the runtime image must match the SDK's major.minor, so pin it (e.g. mcr.microsoft.com/dotnet/sdk:8.0)", b.Expanded, orLatest(b.Tag))
+	}
+	v.Major, _ = strconv.Atoi(m[1])
+	v.Minor, _ = strconv.Atoi(m[2])
+	v.Variant = m[3]
+	if strings.Contains(v.Variant, "nanoserver") || strings.Contains(v.Variant, "windowsservercore") {
+		return v, fmt.Sprintf("%s is a Windows image: this pass plans Linux runtimes only", b.Expanded)
+	}
+	return v, ""
+}
+
+// dotnetRuntime maps the SDK to the aspnet (web) or runtime image of the
+// same version and OS: the SDK's Debian variants are full images, the
+// runtime's are -slim ones of the same release.
+func dotnetRuntime(b Image, v dotnetVersion, web bool) (Image, string) {
+	variant := v.Variant
+	for _, rel := range []string{"stretch", "buster", "bullseye", "bookworm", "trixie"} {
+		if variant == rel || strings.HasPrefix(variant, rel+"-") && !strings.HasPrefix(variant, rel+"-slim") {
+			variant = rel + "-slim" + strings.TrimPrefix(variant, rel)
+		}
+	}
+	ver := fmt.Sprintf("%d.%d", v.Major, v.Minor)
+	tag := ver
+	if variant != "" {
+		tag += "-" + variant
+	}
+	var ref string
+	switch {
+	case b.Family == "dotnet-legacy":
+		if v.Major < 2 || v.Major == 2 && v.Minor == 0 {
+			if web {
+				return Image{}, fmt.Sprintf("ASP.NET Core %s ran on the microsoft/aspnetcore images, which this pass does not map", ver)
+			}
+			ref = "microsoft/dotnet:" + ver + "-runtime"
+		} else {
+			kind := "-runtime"
+			if web {
+				kind = "-aspnetcore-runtime"
+			}
+			if variant != "" && variant != "alpine" {
+				return Image{}, fmt.Sprintf("microsoft/dotnet:%s: the variant %q has no known runtime tag", b.Tag, variant)
+			}
+			ref = "microsoft/dotnet:" + ver + kind
+			if variant != "" {
+				ref += "-" + variant
+			}
+		}
+	case v.Major < 5:
+		kind := "runtime"
+		if web {
+			kind = "aspnet"
+		}
+		if v.Major < 2 || v.Major == 2 && v.Minor == 0 {
+			return Image{}, fmt.Sprintf(".NET Core %s has no image on mcr.microsoft.com/dotnet/core", ver)
+		}
+		ref = "mcr.microsoft.com/dotnet/core/" + kind + ":" + tag
+	default:
+		kind := "runtime"
+		if web {
+			kind = "aspnet"
+		}
+		ref = "mcr.microsoft.com/dotnet/" + kind + ":" + tag
+	}
+	return ParseImage(ref, ref), ""
+}
+
+// dotnetRIDProblem refuses a self-contained or RID-specific publish for
+// another libc than the runtime image's.
+func dotnetRIDProblem(rid string, rt Image) string {
+	if rid == "" || strings.Contains(rid, "$") {
+		return ""
+	}
+	musl := strings.Contains(rid, "musl") || strings.HasPrefix(rid, "alpine")
+	switch {
+	case !strings.HasPrefix(rid, "linux") && !strings.HasPrefix(rid, "alpine"):
+		return fmt.Sprintf("dotnet publish -r %s builds for another OS than the Linux runtime image", rid)
+	case musl && rt.Libc != "musl":
+		return fmt.Sprintf("dotnet publish -r %s builds for musl, and %s is glibc", rid, rt.Ref)
+	case !musl && rt.Libc == "musl":
+		return fmt.Sprintf("dotnet publish -r %s builds for glibc, and %s is alpine (musl)", rid, rt.Ref)
+	}
+	return ""
+}
+
+// dotnetEntry finds what the container runs: dotnet App.dll, or an app
+// host by path. why says when it needs the SDK or cannot be told.
+func dotnetEntry(cmds []Command) (entry, why string) {
+	for _, c := range cmds {
+		args := stripWrappers(c.Args)
+		if len(args) == 0 {
+			continue
+		}
+		switch {
+		case path.Base(args[0]) == "dotnet":
+			if len(args) < 2 {
+				return "", "the container runs dotnet without an app"
+			}
+			a := args[1]
+			if dotnetSDKTools[a] {
+				return "", fmt.Sprintf("the container runs dotnet %s at run time: it needs the .NET SDK, which stays in the builder", a)
+			}
+			if strings.HasSuffix(a, ".dll") {
+				if strings.ContainsAny(a, "$`*?[") {
+					return "", fmt.Sprintf("the app %s depends on a variable or a pattern", a)
+				}
+				return Resolve(c.Dir, a), ""
+			}
+			return "", fmt.Sprintf("the container runs dotnet %s: not an app's .dll", a)
+		case strings.Contains(args[0], "/") && !strings.ContainsAny(args[0], "$`"):
+			return Resolve(c.Dir, args[0]), ""
+		}
+	}
+	return "", "the container runs neither dotnet App.dll nor a published app host: cannot tell which output it needs"
+}
+
+// dotnetPublishes lists the dotnet publish commands of the builder.
+func (u *Unit) dotnetPublishes() []dotnetPublish {
+	var out []dotnetPublish
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "dotnet" || len(c.Args) < 2 || c.Args[1] != "publish" {
+				continue
+			}
+			dir := c.Dir
+			if dir == "" {
+				dir = s.Workdir
+			}
+			p := dotnetPublish{Dir: normDir(dir), Line: s.In.StartLine}
+			args := c.Args[2:]
+			for i := 0; i < len(args); i++ {
+				a := args[i]
+				name, val, hasVal := strings.Cut(a, "=")
+				if !hasVal && strings.HasPrefix(a, "-") && strings.Contains(a, ":") && !strings.HasPrefix(a, "-p:") && !strings.HasPrefix(a, "/p:") {
+					name, val, hasVal = strings.Cut(a, ":")
+				}
+				switch name {
+				case "-o", "--output", "-r", "--runtime", "-c", "--configuration", "-f", "--framework", "--os", "-a", "--arch", "-v", "--verbosity", "--version-suffix", "-s", "--source":
+					if !hasVal && i+1 < len(args) {
+						i++
+						val = args[i]
+					}
+					switch name {
+					case "-o", "--output":
+						p.Output = Resolve(p.Dir, val)
+					case "-r", "--runtime":
+						p.RID = val
+					}
+				default:
+					if !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "/") && p.Project == "" {
+						p.Project = a
+					}
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// dotnetSetsURLs reports whether the Dockerfile or the command chooses the
+// addresses Kestrel listens on.
+func (u *Unit) dotnetSetsURLs(cmds []Command) bool {
+	for _, s := range u.Steps {
+		if c, ok := s.In.Command.(*instructions.EnvCommand); ok {
+			for _, kv := range c.Env {
+				switch strings.ToUpper(kv.Key) {
+				case "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "URLS", "HTTP_PORTS", "DOTNET_URLS":
+					return true
+				}
+			}
+		}
+	}
+	for _, c := range cmds {
+		for _, a := range c.Args {
+			if strings.HasPrefix(a, "--urls") || strings.HasPrefix(a, "--server.urls") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// csproj is the part of a project file that tells a web app from a
+// console app.
+type csproj struct {
+	Sdk        string `xml:"Sdk,attr"`
+	SdkElement []struct {
+		Name string `xml:"Name,attr"`
+	} `xml:"Sdk"`
+	Items []struct {
+		PackageReference []struct {
+			Include string `xml:"Include,attr"`
+		} `xml:"PackageReference"`
+		FrameworkReference []struct {
+			Include string `xml:"Include,attr"`
+		} `xml:"FrameworkReference"`
+		ProjectReference []struct {
+			Include string `xml:"Include,attr"`
+		} `xml:"ProjectReference"`
+	} `xml:"ItemGroup"`
+}
+
+// dotnetWeb decides between aspnet and runtime from the project files in
+// the build context; how says on what grounds. Anything short of proof of
+// a console app gives aspnet, which contains the runtime too.
+func (u *Unit) dotnetWeb(p *dotnetPublish) (web bool, how string) {
+	if u.Context == nil {
+		return true, "no build context to tell a console app from a web app: aspnet contains the .NET runtime too, so it is the safe default"
+	}
+	proj := p.Dir
+	if p.Project != "" {
+		proj = Resolve(p.Dir, p.Project)
+	}
+	ctx, ok := u.contextPath(proj)
+	if !ok {
+		return true, fmt.Sprintf("%s is not in the build context: aspnet, the safe default", proj)
+	}
+	if !strings.HasSuffix(ctx, "proj") {
+		entries, _ := fs.ReadDir(u.Context.FS, ctx)
+		var found []string
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".csproj") || strings.HasSuffix(e.Name(), ".fsproj") || strings.HasSuffix(e.Name(), ".vbproj") {
+				found = append(found, path.Join(ctx, e.Name()))
+			}
+		}
+		if len(found) != 1 {
+			return true, fmt.Sprintf("%d project files in %s: aspnet, the safe default", len(found), orDot(ctx))
+		}
+		ctx = found[0]
+	}
+	seen := map[string]bool{}
+	var visit func(file string) (web bool, why string)
+	visit = func(file string) (bool, string) {
+		if seen[file] {
+			return false, ""
+		}
+		seen[file] = true
+		data, err := fs.ReadFile(u.Context.FS, file)
+		if err != nil {
+			return true, fmt.Sprintf("%s is not in the build context", file)
+		}
+		var pj csproj
+		if err := xml.Unmarshal(data, &pj); err != nil {
+			return true, fmt.Sprintf("%s does not parse", file)
+		}
+		sdks := []string{pj.Sdk}
+		for _, s := range pj.SdkElement {
+			sdks = append(sdks, s.Name)
+		}
+		for _, s := range sdks {
+			s, _, _ = strings.Cut(s, "/")
+			switch s {
+			case "", "Microsoft.NET.Sdk", "Microsoft.NET.Sdk.Worker":
+			default:
+				return true, fmt.Sprintf("%s uses Sdk=%q", file, s)
+			}
+		}
+		for _, ig := range pj.Items {
+			for _, r := range ig.FrameworkReference {
+				if strings.HasPrefix(r.Include, "Microsoft.AspNetCore") {
+					return true, fmt.Sprintf("%s references %s", file, r.Include)
+				}
+			}
+			for _, r := range ig.PackageReference {
+				if strings.HasPrefix(r.Include, "Microsoft.AspNetCore") {
+					return true, fmt.Sprintf("%s references %s", file, r.Include)
+				}
+			}
+			for _, r := range ig.ProjectReference {
+				ref := path.Clean(path.Join(path.Dir(file), strings.ReplaceAll(r.Include, `\`, "/")))
+				if web, why := visit(ref); web {
+					return true, why
+				}
+			}
+		}
+		return false, ""
+	}
+	if web, why := visit(ctx); web {
+		return true, why + ": aspnet"
+	}
+	for _, f := range []string{"Directory.Build.props", "Directory.Build.targets"} {
+		if _, err := fs.Stat(u.Context.FS, f); err == nil {
+			return true, f + " may add references the project files do not show: aspnet, the safe default"
+		}
+	}
+	return false, fmt.Sprintf("%s and the projects it references are console projects with no ASP.NET Core reference", ctx)
+}
+
+// Base configs of the .NET images, from dotnet/dotnet-docker's Dockerfiles:
+// runtime-deps sets ASPNETCORE_URLS=http://+:80 up to .NET 7, and
+// ASPNETCORE_HTTP_PORTS=8080 with APP_UID from .NET 8; the SDK images of
+// .NET 5-7 are built on aspnet and clear ASPNETCORE_URLS, those of .NET
+// Core 3.x never set it, those of 2.x and 8+ keep the runtime's. None sets
+// an ENTRYPOINT, a CMD or a WORKDIR: the OS image's CMD is inherited.
+func dotnetBaseConfig(im Image) BaseConfig {
+	tag := strings.ToLower(im.Tag)
+	sdk := im.Family == "dotnet-sdk" || im.Family == "dotnet-legacy" && (strings.Contains(tag, "sdk") || tag == "latest" || tag == "")
+	aspnet := im.Family == "dotnet-aspnet" || im.Family == "dotnet-legacy" && strings.Contains(tag, "aspnetcore")
+	major, _ := versionParts(strings.SplitN(tag, "-", 2)[0])
+	if major == 0 {
+		major = 8
+	}
+	env := []string{stdPath}
+	if major >= 8 {
+		env = append(env, "APP_UID=1654", "ASPNETCORE_HTTP_PORTS=8080", "DOTNET_RUNNING_IN_CONTAINER=true")
+	} else {
+		env = append(env, "ASPNETCORE_URLS=http://+:80", "DOTNET_RUNNING_IN_CONTAINER=true")
+	}
+	if sdk {
+		env = append(env, "DOTNET_USE_POLLING_FILE_WATCHER=true", "NUGET_XMLDOC_MODE=skip")
+		switch {
+		case major == 3:
+			env = dropEnv(env, "ASPNETCORE_URLS")
+		case major >= 5 && major <= 7:
+			env = append(dropEnv(env, "ASPNETCORE_URLS"), "ASPNETCORE_URLS=")
+		}
+		if major >= 3 {
+			env = append(env, "DOTNET_GENERATE_ASPNET_CERTIFICATE=false")
+		}
+		if major >= 5 {
+			env = append(env, "DOTNET_NOLOGO=true")
+		}
+	} else if aspnet && major >= 5 {
+		env = append(env, "ASPNET_VERSION="+strings.SplitN(tag, "-", 2)[0])
+	}
+	c := BaseConfig{Env: env, Cmd: []string{"bash"}}
+	switch {
+	case im.Libc == "musl" || strings.Contains(tag, "alpine"):
+		c.Cmd = []string{"/bin/sh"}
+	case strings.Contains(tag, "chiseled"):
+		c.Cmd = nil
+	case strings.Contains(tag, "jammy") || strings.Contains(tag, "noble") || strings.Contains(tag, "focal") || strings.Contains(tag, "bionic") || major >= 10:
+		c.Cmd = []string{"/bin/bash"} // Ubuntu; .NET 10's default tags are Ubuntu 24.04
+	}
+	return c
+}
+
+func dropEnv(env []string, key string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func init() {
+	for name, fam := range map[string]string{
+		"mcr.microsoft.com/dotnet/sdk":          "dotnet-sdk",
+		"mcr.microsoft.com/dotnet/core/sdk":     "dotnet-sdk",
+		"mcr.microsoft.com/dotnet/aspnet":       "dotnet-aspnet",
+		"mcr.microsoft.com/dotnet/core/aspnet":  "dotnet-aspnet",
+		"mcr.microsoft.com/dotnet/runtime":      "dotnet-runtime",
+		"mcr.microsoft.com/dotnet/core/runtime": "dotnet-runtime",
+		"microsoft/dotnet":                      "dotnet-legacy",
+	} {
+		familyNames[name] = fam
+		familyConfigs[fam] = dotnetBaseConfig
+	}
+	familyNames["mono"] = "mono"
+	familyConfigs["mono"] = func(im Image) BaseConfig {
+		return BaseConfig{Env: []string{stdPath, "MONO_VERSION=" + im.Version}, Cmd: []string{"bash"}}
+	}
+}
