@@ -135,7 +135,7 @@ func unsupportedReason(b Image) string {
 	if fam == "" {
 		fam = "unknown"
 	}
-	return fmt.Sprintf("no rewrite plan for base image %s (family %s): supported families are %s", b.Expanded, fam, strings.Join(mapKeys(supportedFamilies), ", "))
+	return fmt.Sprintf("no rewrite plan for base image %s (family %s): not supported yet (stagesplit --list-passes shows what is)", b.Expanded, fam)
 }
 
 var passSteps = &Pass{
