@@ -15,12 +15,39 @@ var IgnoredLabels = map[string]bool{"dev.stagesplit.standin": true}
 // BaseImageEnv are variables that base images set for their own toolchain.
 // They naturally differ when the runtime stage uses another base image.
 var BaseImageEnv = map[string]bool{
-	"GOLANG_VERSION": true,
-	"GOPATH":         true,
-	"GOTOOLCHAIN":    true,
-	"NODE_VERSION":   true,
-	"YARN_VERSION":   true,
-	"SSL_CERT_FILE":  true,
+	"GOLANG_VERSION": true, "GOPATH": true, "GOTOOLCHAIN": true,
+	"NODE_VERSION": true, "YARN_VERSION": true, "SSL_CERT_FILE": true,
+	// rust, maven/gradle/temurin, python and ruby images
+	"RUSTUP_HOME": true, "CARGO_HOME": true, "RUST_VERSION": true,
+	"MAVEN_HOME": true, "MAVEN_CONFIG": true, "GRADLE_HOME": true, "GRADLE_VERSION": true,
+	"JAVA_HOME": true, "JAVA_VERSION": true, "LANG": true, "LANGUAGE": true, "LC_ALL": true,
+	"PYTHON_VERSION": true, "PYTHON_SHA256": true, "GPG_KEY": true, "PYTHON_PIP_VERSION": true,
+	"RUBY_VERSION": true, "RUBY_DOWNLOAD_SHA256": true, "RUBY_DOWNLOAD_URL": true,
+}
+
+// TransparentEntrypoints are base-image entrypoint scripts that only set
+// up and then exec "$@" (the maven image's, eclipse-temurin's CA import,
+// the official images' docker-entrypoint.sh): inherited from the base
+// images, one may stand for another or for none.
+var TransparentEntrypoints = map[string]bool{
+	"/usr/local/bin/mvn-entrypoint.sh": true, "/__cacert_entrypoint.sh": true, "docker-entrypoint.sh": true,
+}
+
+// BaseImageVolumes are VOLUMEs toolchain images declare for their caches.
+var BaseImageVolumes = map[string]bool{"/home/gradle/.gradle": true, "/root/.m2": true}
+
+// Facts are what the Dockerfiles themselves set, which the comparison
+// must hold strictly.
+type Facts struct {
+	// Env are the variables the original's ENV instructions set.
+	Env map[string]bool
+	// Entrypoint is set when the original has an ENTRYPOINT instruction.
+	Entrypoint bool
+	// Volumes are the original's VOLUME paths.
+	Volumes map[string]bool
+	// AddedPath are PATH entries the rewrite adds on purpose (a Python
+	// virtual environment's bin directory).
+	AddedPath map[string]bool
 }
 
 // BasePathEntries are PATH entries that base images put there: the
@@ -62,8 +89,8 @@ type ConfigReport struct {
 //     are never in BasePathEntries).
 //
 // Those allowed differences are listed in EnvFromBase.
-func CompareConfig(before, after ImageConfig, dockerfileEnv map[string]bool) ConfigReport {
-	var diffs []string
+func CompareConfig(before, after ImageConfig, facts Facts) ConfigReport {
+	var diffs, equiv []string
 	add := func(field, b, a string) {
 		diffs = append(diffs, fmt.Sprintf("%s: %s -> %s", field, b, a))
 	}
@@ -71,12 +98,16 @@ func CompareConfig(before, after ImageConfig, dockerfileEnv map[string]bool) Con
 		add("Cmd", show(before.Cmd), show(after.Cmd))
 	}
 	if !sameList(before.Entrypoint, after.Entrypoint) {
-		add("Entrypoint", show(before.Entrypoint), show(after.Entrypoint))
+		wrapper := func(ep []string) bool { return len(ep) == 0 || len(ep) == 1 && TransparentEntrypoints[ep[0]] }
+		if !facts.Entrypoint && wrapper(before.Entrypoint) && wrapper(after.Entrypoint) {
+			equiv = append(equiv, fmt.Sprintf("Entrypoint: %s -> %s (base-image wrappers that exec their arguments)", show(before.Entrypoint), show(after.Entrypoint)))
+		} else {
+			add("Entrypoint", show(before.Entrypoint), show(after.Entrypoint))
+		}
 	}
 	if before.WorkingDir != after.WorkingDir {
 		add("WorkingDir", show(before.WorkingDir), show(after.WorkingDir))
 	}
-	var equiv []string
 	if before.User != after.User {
 		if isRoot(before.User) && isRoot(after.User) {
 			equiv = append(equiv, fmt.Sprintf("User: %s -> %s (both run as root)", show(before.User), show(after.User)))
@@ -87,8 +118,21 @@ func CompareConfig(before, after ImageConfig, dockerfileEnv map[string]bool) Con
 	if !sameSet(before.ExposedPorts, after.ExposedPorts) {
 		add("ExposedPorts", show(keys(before.ExposedPorts)), show(keys(after.ExposedPorts)))
 	}
-	if !sameSet(before.Volumes, after.Volumes) {
+	bv, av := map[string]struct{}{}, map[string]struct{}{}
+	for k := range before.Volumes {
+		if !BaseImageVolumes[k] || facts.Volumes[k] {
+			bv[k] = struct{}{}
+		}
+	}
+	for k := range after.Volumes {
+		if !BaseImageVolumes[k] || facts.Volumes[k] {
+			av[k] = struct{}{}
+		}
+	}
+	if !sameSet(bv, av) {
 		add("Volumes", show(keys(before.Volumes)), show(keys(after.Volumes)))
+	} else if !sameSet(before.Volumes, after.Volumes) {
+		equiv = append(equiv, fmt.Sprintf("Volumes: %s -> %s (a toolchain image's cache volume)", show(keys(before.Volumes)), show(keys(after.Volumes))))
 	}
 	bl, al := labels(before.Labels), labels(after.Labels)
 	for _, k := range union(bl, al) {
@@ -115,9 +159,9 @@ func CompareConfig(before, after ImageConfig, dockerfileEnv map[string]bool) Con
 		}
 		d := fmt.Sprintf("Env %s: %s -> %s", k, optional(b, bok), optional(a, aok))
 		switch {
-		case k == "PATH" && pathFromBase(b, a):
+		case k == "PATH" && pathFromBase(b, a, facts.AddedPath):
 			fromBase = append(fromBase, d)
-		case k != "PATH" && BaseImageEnv[k] && !dockerfileEnv[k]:
+		case k != "PATH" && BaseImageEnv[k] && !facts.Env[k]:
 			fromBase = append(fromBase, d)
 		default:
 			diffs = append(diffs, d)
@@ -139,8 +183,8 @@ func isRoot(user string) bool {
 }
 
 // pathFromBase reports whether two PATH values differ only by base-image
-// entries.
-func pathFromBase(before, after string) bool {
+// entries, or by entries the rewrite added (only in after).
+func pathFromBase(before, after string, added map[string]bool) bool {
 	bs, as := strings.Split(before, ":"), strings.Split(after, ":")
 	inB, inA := map[string]bool{}, map[string]bool{}
 	for _, e := range bs {
@@ -161,7 +205,7 @@ func pathFromBase(before, after string) bool {
 	}
 	for _, e := range as {
 		if !inB[e] {
-			if !BasePathEntries[e] {
+			if !BasePathEntries[e] && !added[e] {
 				return false
 			}
 			continue

@@ -28,7 +28,7 @@ func distrolessImage() ImageConfig {
 func TestCompareConfigBaseEnvAllowed(t *testing.T) {
 	b, a := goImage(), distrolessImage()
 	a.Labels["dev.stagesplit.standin"] = "other" // ignored label
-	got := CompareConfig(b, a, map[string]bool{"PORT": true})
+	got := CompareConfig(b, a, Facts{Env: map[string]bool{"PORT": true}})
 	if !got.Equal || len(got.Differences) != 0 {
 		t.Fatalf("want equal, got %+v", got)
 	}
@@ -46,13 +46,13 @@ func TestCompareConfigBaseEnvAllowed(t *testing.T) {
 func TestCompareConfigDockerfileEnv(t *testing.T) {
 	b, a := goImage(), distrolessImage()
 	// A base-image variable the Dockerfile sets itself is compared.
-	got := CompareConfig(b, a, map[string]bool{"GOPATH": true})
+	got := CompareConfig(b, a, Facts{Env: map[string]bool{"GOPATH": true}})
 	if got.Equal || len(got.Differences) != 1 || !strings.HasPrefix(got.Differences[0], "Env GOPATH:") {
 		t.Fatalf("want one GOPATH difference, got %+v", got)
 	}
 	// A variable the Dockerfile sets that is lost.
 	a.Env = a.Env[:2]
-	got = CompareConfig(b, a, nil)
+	got = CompareConfig(b, a, Facts{})
 	if got.Equal || len(got.Differences) != 1 || got.Differences[0] != `Env PORT: "8080" -> (unset)` {
 		t.Fatalf("want PORT difference, got %q", got.Differences)
 	}
@@ -65,11 +65,13 @@ func TestComparePath(t *testing.T) {
 	}{
 		{"/go/bin:/usr/local/go/bin:/usr/bin:/bin", "/usr/bin:/bin", true},
 		{"/usr/bin:/bin", "/usr/bin:/bin:/go/bin", true},
-		{"/app/bin:/usr/bin:/bin", "/usr/bin:/bin", false},   // set by the Dockerfile, lost
-		{"/usr/bin:/bin", "/opt/x/bin:/usr/bin:/bin", false}, // new entry
-		{"/usr/bin:/bin", "/bin:/usr/bin", false},            // order changed
+		{"/app/bin:/usr/bin:/bin", "/usr/bin:/bin", false},      // set by the Dockerfile, lost
+		{"/usr/bin:/bin", "/opt/x/bin:/usr/bin:/bin", false},    // new entry
+		{"/usr/bin:/bin", "/bin:/usr/bin", false},               // order changed
+		{"/usr/bin:/bin", "/opt/venv/bin:/usr/bin:/bin", true},  // the venv the rewrite adds
+		{"/opt/venv/bin:/usr/bin:/bin", "/usr/bin:/bin", false}, // ... but never lost
 	} {
-		if got := pathFromBase(tc.before, tc.after); got != tc.ok {
+		if got := pathFromBase(tc.before, tc.after, map[string]bool{"/opt/venv/bin": true}); got != tc.ok {
 			t.Errorf("pathFromBase(%q, %q) = %v, want %v", tc.before, tc.after, got, tc.ok)
 		}
 	}
@@ -88,7 +90,7 @@ func TestCompareConfigFields(t *testing.T) {
 	b.Healthcheck = &Healthcheck{Test: []string{"CMD-SHELL", "curl -f localhost"}, Interval: 30e9, Retries: 3}
 	a.Healthcheck = &Healthcheck{Test: []string{"CMD-SHELL", "curl -f localhost"}, Interval: 30e9, Retries: 4}
 	a.StopSignal = "SIGINT"
-	got := CompareConfig(b, a, nil)
+	got := CompareConfig(b, a, Facts{})
 	want := []string{"Cmd:", "Entrypoint:", "WorkingDir:", "User:", "ExposedPorts:", "Volumes:", "Labels[org.example]:", "Healthcheck:", "StopSignal:"}
 	if got.Equal || len(got.Differences) != len(want) {
 		t.Fatalf("got %d differences %q, want %d", len(got.Differences), got.Differences, len(want))
@@ -103,7 +105,7 @@ func TestCompareConfigFields(t *testing.T) {
 func TestCompareConfigNilEmpty(t *testing.T) {
 	b := ImageConfig{Cmd: nil, ExposedPorts: nil, Labels: nil}
 	a := ImageConfig{Cmd: []string{}, ExposedPorts: map[string]struct{}{}, Labels: map[string]string{"dev.stagesplit.standin": "true"}}
-	if got := CompareConfig(b, a, nil); !got.Equal {
+	if got := CompareConfig(b, a, Facts{}); !got.Equal {
 		t.Fatalf("nil and empty should be equal: %q", got.Differences)
 	}
 }
@@ -126,12 +128,32 @@ func TestCompareConfigUserRoot(t *testing.T) {
 		{"", "0", true}, {"root", "0:0", true}, {"", "root:root", true},
 		{"", "65532", false}, {"0", "nonroot", false}, {"0:1", "0", false}, {"app", "", false},
 	} {
-		got := CompareConfig(ImageConfig{User: tc.b}, ImageConfig{User: tc.a}, nil)
+		got := CompareConfig(ImageConfig{User: tc.b}, ImageConfig{User: tc.a}, Facts{})
 		if got.Equal != tc.equal {
 			t.Errorf("User %q -> %q: equal = %v, want %v (%q)", tc.b, tc.a, got.Equal, tc.equal, got.Differences)
 		}
 		if tc.equal && len(got.Equivalent) != 1 {
 			t.Errorf("User %q -> %q: Equivalent = %q", tc.b, tc.a, got.Equivalent)
 		}
+	}
+}
+
+func TestCompareEntrypointWrappersAndCacheVolumes(t *testing.T) {
+	b := ImageConfig{Entrypoint: []string{"/usr/local/bin/mvn-entrypoint.sh"}, Cmd: []string{"java", "-jar", "app.jar"},
+		Volumes: map[string]struct{}{"/root/.m2": {}}}
+	a := ImageConfig{Entrypoint: []string{"/__cacert_entrypoint.sh"}, Cmd: []string{"java", "-jar", "app.jar"}}
+	if got := CompareConfig(b, a, Facts{}); !got.Equal || len(got.Equivalent) != 2 {
+		t.Errorf("base-image wrappers and cache volume: %+v", got)
+	}
+	// The Dockerfile's own ENTRYPOINT and VOLUME compare strictly.
+	if got := CompareConfig(b, a, Facts{Entrypoint: true}); got.Equal {
+		t.Errorf("an ENTRYPOINT the Dockerfile sets must compare strictly: %+v", got)
+	}
+	if got := CompareConfig(b, a, Facts{Volumes: map[string]bool{"/root/.m2": true}}); got.Equal {
+		t.Errorf("a VOLUME the Dockerfile declares must compare strictly: %+v", got)
+	}
+	a.Entrypoint = []string{"/app/start.sh"}
+	if got := CompareConfig(b, a, Facts{}); got.Equal {
+		t.Errorf("a non-wrapper entrypoint must differ: %+v", got)
 	}
 }

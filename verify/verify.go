@@ -90,7 +90,7 @@ func Run(ctx context.Context, path string, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	envSet := dockerfileEnv(f) // before Rewrite edits f
+	facts := dockerfileFacts(f) // before Rewrite edits f
 	res, err := transform.Rewrite(f, transform.Options{Context: os.DirFS(ctxDir)})
 	if err != nil {
 		return nil, fmt.Errorf("rewrite %s: %w", dockerfile, err)
@@ -202,7 +202,8 @@ func Run(ctx context.Context, path string, opt Options) (*Report, error) {
 	if r.StandIn {
 		r.note("sizes measured on local stand-in base images (label dev.stagesplit.standin), not the registry's images")
 	}
-	cfg := CompareConfig(bi.Config, ai.Config, envSet)
+	facts.AddedPath = addedPath(f, res.Output)
+	cfg := CompareConfig(bi.Config, ai.Config, facts)
 	r.Config = &cfg
 	if !cfg.Equal {
 		r.fail("the runtime configuration differs (%d differences)", len(cfg.Differences))
@@ -402,15 +403,55 @@ func sanitize(name string) string {
 	return b.String()
 }
 
-// dockerfileEnv lists the variables ENV instructions of f set.
-func dockerfileEnv(f *parser.File) map[string]bool {
-	set := map[string]bool{}
+// dockerfileFacts lists what the original's instructions set: ENV names,
+// an ENTRYPOINT, VOLUME paths.
+func dockerfileFacts(f *parser.File) Facts {
+	facts := Facts{Env: map[string]bool{}, Volumes: map[string]bool{}}
 	for _, in := range f.Instructions {
-		if c, ok := in.Command.(*instructions.EnvCommand); ok {
+		switch c := in.Command.(type) {
+		case *instructions.EnvCommand:
 			for _, kv := range c.Env {
-				set[kv.Key] = true
+				facts.Env[kv.Key] = true
+			}
+		case *instructions.EntrypointCommand:
+			facts.Entrypoint = true
+		case *instructions.VolumeCommand:
+			for _, v := range c.Volumes {
+				facts.Volumes[v] = true
 			}
 		}
 	}
-	return set
+	return facts
+}
+
+// addedPath lists the PATH entries the rewrite's ENV PATH instructions
+// name that the original's do not (the venv a Python rewrite adds).
+func addedPath(orig *parser.File, out []byte) map[string]bool {
+	entries := func(f *parser.File) map[string]bool {
+		m := map[string]bool{}
+		for _, in := range f.Instructions {
+			if c, ok := in.Command.(*instructions.EnvCommand); ok {
+				for _, kv := range c.Env {
+					if kv.Key == "PATH" {
+						for _, e := range strings.Split(kv.Value, ":") {
+							m[e] = true
+						}
+					}
+				}
+			}
+		}
+		return m
+	}
+	rewritten, err := parser.Parse("rewrite", out)
+	if err != nil {
+		return nil
+	}
+	before, after := entries(orig), entries(rewritten)
+	added := map[string]bool{}
+	for e := range after {
+		if !before[e] && strings.HasPrefix(e, "/") {
+			added[e] = true
+		}
+	}
+	return added
 }
