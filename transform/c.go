@@ -835,7 +835,7 @@ func (s *cScan) installs() ([]*cBuild, string, int) {
 				}
 			}
 		}
-		if b.Prefix == "" && b.Tool == "make" && !s.gcc {
+		if b.Prefix == "" && b.Tool == "make" {
 			if mf := s.makefileAt(b); mf != nil && mf.Prefix != "" {
 				b.Prefix, b.PrefixWhy = mf.Prefix, "the Makefile's prefix"
 			}
@@ -909,9 +909,17 @@ func (s *cScan) locate() *cProg {
 	if strings.Contains(exec, "/") {
 		cands = []string{Resolve(u.finalWorkdir(), exec)}
 	} else {
+		// A prefix's bin before its sbin: installs put programs in bin
+		// unless the project says otherwise (checked on the gcc image).
+		var sbin []string
 		for _, d := range s.finalPath() {
+			if path.Base(d) == "sbin" {
+				sbin = append(sbin, path.Join(d, exec))
+				continue
+			}
 			cands = append(cands, path.Join(d, exec))
 		}
+		cands = append(cands, sbin...)
 	}
 	for _, p := range cands {
 		if prog := s.origin(p, installs); prog != nil {
@@ -1042,6 +1050,7 @@ type cFacts struct {
 	Libs              []string
 	Unknown           string
 	Shared            bool
+	Sbin              bool
 }
 
 func (s *cScan) planGcc(prog *cProg) {
@@ -1068,6 +1077,10 @@ func (s *cScan) planGcc(prog *cProg) {
 	}
 	if f.Unknown != "" {
 		u.Skip(prog.Line, "%s", f.Unknown)
+		return
+	}
+	if prog.Kind == "install" && f.Sbin {
+		u.Skip(prog.Line, "the project's install may put programs in %s/sbin as well as bin: which file the container runs is not followed", prog.Build.Prefix)
 		return
 	}
 	if prog.Kind == "install" && f.Shared {
@@ -1281,7 +1294,7 @@ func (s *cScan) projectFacts(prog *cProg) (cFacts, string) {
 		if !contains(mf.Names, name) {
 			return cFacts{}, fmt.Sprintf("the Makefile of %s names no program %s (a -o target, TARGET = or a rule): cannot tell that the build writes it", b.Dir, name)
 		}
-		f := cFacts{Static: mf.Static, StaticCxx: mf.StaticCxx, CXX: mf.CXX, Libs: mf.Libs, Shared: mf.Shared}
+		f := cFacts{Static: mf.Static, StaticCxx: mf.StaticCxx, CXX: mf.CXX, Libs: mf.Libs, Shared: mf.Shared, Sbin: mf.Sbin}
 		s.envFlags(b, &f)
 		return f, ""
 	case "cmake":
@@ -1295,7 +1308,7 @@ func (s *cScan) projectFacts(prog *cProg) (cFacts, string) {
 		if !contains(cm.Names, name) {
 			return cFacts{}, fmt.Sprintf("the CMakeLists.txt of %s adds no executable %s: cannot tell that the build writes it", src, name)
 		}
-		return cFacts{Static: cm.Static, StaticCxx: cm.StaticCxx, CXX: cm.CXX, Libs: cm.Libs, Shared: cm.Shared || b.Shared || (cf != nil && cf.Shared)}, ""
+		return cFacts{Static: cm.Static, StaticCxx: cm.StaticCxx, CXX: cm.CXX, Libs: cm.Libs, Sbin: cm.Sbin, Shared: cm.Shared || b.Shared || (cf != nil && cf.Shared)}, ""
 	}
 	return cFacts{}, fmt.Sprintf("line %d builds with %s: which libraries its build links is decided at build time, not known offline", b.Line, tool)
 }

@@ -22,6 +22,8 @@ type projectInfo struct {
 	Unknown string
 	// Prefix is the install prefix a Makefile sets ("" when none).
 	Prefix string
+	// Sbin is set when the install may put programs in sbin.
+	Sbin bool
 }
 
 func isContextDir(u *Unit, p string) bool {
@@ -176,6 +178,9 @@ func parseMakefile(text string, cmdVars map[string]string) *projectInfo {
 		x := expand(r.text, 0)
 		x = strings.ReplaceAll(x, "$@", r.target)
 		all = append(all, x)
+		if strings.Contains(x, "sbin") {
+			info.Sbin = true
+		}
 		w := strings.Fields(x)
 		for i, f := range w {
 			if f == "-o" && i+1 < len(w) {
@@ -219,7 +224,10 @@ func parseMakefile(text string, cmdVars map[string]string) *projectInfo {
 			case w == "-fopenmp":
 				info.Libs = append(info.Libs, "gomp")
 			case info.CXX == "" && (w == "$(CXX)" || w == "${CXX}" || w == "g++" || w == "c++" || w == "clang++" || isCxxSource(w)):
-				info.CXX = "the Makefile compiles C++ (" + w + ")"
+				info.CXX = "the Makefile compiles with " + w
+				if isCxxSource(w) {
+					info.CXX = "the Makefile compiles " + w
+				}
 			}
 		}
 		if info.Unknown == "" && (strings.Contains(x, "pkg-config") || strings.Contains(x, "-config --libs") ||
@@ -359,6 +367,12 @@ func (c *cmakeReader) read(dir string, depth int) {
 					continue
 				}
 				c.read(path.Clean(path.Join(dir, sub)), depth+1)
+			}
+		case "install":
+			for _, a := range args {
+				if strings.Contains(a, "sbin") {
+					c.info.Sbin = true
+				}
 			}
 		case "pkg_check_modules", "pkg_search_module":
 			if len(args) > 0 {
