@@ -147,7 +147,7 @@ func (s *cScan) run() {
 		if s.gcc {
 			u.Skip(u.Stage.From.StartLine, "no compiler, make or cmake command builds a program: nothing to carry into a runtime stage")
 		} else {
-			u.Skip(u.Stage.From.StartLine, "no C or C++ build (a compiler, make, cmake, ninja or configure): on a %s image only C and C++ builds are planned", u.Base.Family)
+			u.Skip(u.Stage.From.StartLine, "no C or C++ build (a compiler, make, cmake, ninja or configure): on %s images only C and C++ builds are planned", u.Base.Family)
 		}
 		return
 	}
@@ -180,7 +180,7 @@ func (s *cScan) otherLanguage() (string, int) {
 	}
 	langs := []lang{
 		{"Node.js", regexp.MustCompile(`^(nodejs|npm|yarn|nodejs-current)$`), map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "node": true, "nodejs": true}},
-		{"Python", regexp.MustCompile(`^(python3?|python3?-pip|py3-pip|python3?-setuptools|python3?-venv|python-software-properties)$`), map[string]bool{"pip": true, "pip3": true, "python": true, "python3": true, "easy_install": true, "poetry": true, "pipenv": true, "uv": true, "gunicorn": true, "uwsgi": true}},
+		{"Python", regexp.MustCompile(`^(python[0-9.]*|python[0-9.]*-(pip|setuptools|venv)|py[0-9]*-pip|python-software-properties)$`), map[string]bool{"pip": true, "pip3": true, "python": true, "python3": true, "easy_install": true, "poetry": true, "pipenv": true, "uv": true, "gunicorn": true, "uwsgi": true}},
 		{"Go", regexp.MustCompile(`^(golang|golang-go|go|golang-[0-9.]+-go)$`), map[string]bool{"go": true}},
 		{"Ruby", regexp.MustCompile(`^(ruby|ruby-full|rubygems|ruby-bundler|bundler|ruby[0-9.]+)$`), map[string]bool{"gem": true, "bundle": true, "ruby": true, "rake": true, "rails": true}},
 		{"Java", regexp.MustCompile(`^(openjdk.*|default-jdk.*|default-jre.*|maven|gradle|ant)$`), map[string]bool{"java": true, "javac": true, "mvn": true, "gradle": true, "ant": true}},
