@@ -168,28 +168,30 @@ func (s *cScan) run() {
 	}
 }
 
+// otherLangs are the toolchains of the other ecosystems, by the
+// distribution packages that install them and the commands that use them.
+var otherLangs = []struct {
+	name string
+	pkgs *regexp.Regexp
+	cmds map[string]bool
+}{
+	{"Node.js", regexp.MustCompile(`^(nodejs|npm|yarn|nodejs-current)$`), map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "node": true, "nodejs": true}},
+	{"Python", regexp.MustCompile(`^(python[0-9.]*|python[0-9.]*-(pip|setuptools|venv)|py[0-9]*-pip|python-software-properties)$`), map[string]bool{"pip": true, "pip3": true, "python": true, "python3": true, "easy_install": true, "poetry": true, "pipenv": true, "uv": true, "gunicorn": true, "uwsgi": true}},
+	{"Go", regexp.MustCompile(`^(golang|golang-go|go|golang-[0-9.]+-go)$`), map[string]bool{"go": true}},
+	{"Ruby", regexp.MustCompile(`^(ruby|ruby-full|rubygems|ruby-bundler|bundler|ruby[0-9.]+)$`), map[string]bool{"gem": true, "bundle": true, "ruby": true, "rake": true, "rails": true}},
+	{"Java", regexp.MustCompile(`^(openjdk.*|default-jdk.*|default-jre.*|maven|gradle|ant)$`), map[string]bool{"java": true, "javac": true, "mvn": true, "gradle": true, "ant": true}},
+	{"PHP", regexp.MustCompile(`^php[0-9.]*(-.*)?$`), map[string]bool{"php": true, "composer": true, "php-fpm": true}},
+	{"Rust", regexp.MustCompile(`^(rustc|cargo|rust)$`), map[string]bool{"cargo": true, "rustc": true}},
+	{"Erlang", regexp.MustCompile(`^(erlang.*|elixir|rebar3?)$`), map[string]bool{"erl": true, "erlc": true, "rebar3": true, "mix": true, "elixir": true}},
+	{"Nim", regexp.MustCompile(`^nim$`), map[string]bool{"nim": true, "nimble": true, "choosenim": true}},
+}
+
 // otherLanguage finds another language's toolchain in play on a
 // distribution image: installed by the package manager (or called) and
 // used by a RUN, the CMD or the ENTRYPOINT. Those images are the other
 // ecosystems' work.
 func (s *cScan) otherLanguage() (string, int) {
-	type lang struct {
-		name string
-		pkgs *regexp.Regexp
-		cmds map[string]bool
-	}
-	langs := []lang{
-		{"Node.js", regexp.MustCompile(`^(nodejs|npm|yarn|nodejs-current)$`), map[string]bool{"npm": true, "npx": true, "yarn": true, "pnpm": true, "node": true, "nodejs": true}},
-		{"Python", regexp.MustCompile(`^(python[0-9.]*|python[0-9.]*-(pip|setuptools|venv)|py[0-9]*-pip|python-software-properties)$`), map[string]bool{"pip": true, "pip3": true, "python": true, "python3": true, "easy_install": true, "poetry": true, "pipenv": true, "uv": true, "gunicorn": true, "uwsgi": true}},
-		{"Go", regexp.MustCompile(`^(golang|golang-go|go|golang-[0-9.]+-go)$`), map[string]bool{"go": true}},
-		{"Ruby", regexp.MustCompile(`^(ruby|ruby-full|rubygems|ruby-bundler|bundler|ruby[0-9.]+)$`), map[string]bool{"gem": true, "bundle": true, "ruby": true, "rake": true, "rails": true}},
-		{"Java", regexp.MustCompile(`^(openjdk.*|default-jdk.*|default-jre.*|maven|gradle|ant)$`), map[string]bool{"java": true, "javac": true, "mvn": true, "gradle": true, "ant": true}},
-		{"PHP", regexp.MustCompile(`^php[0-9.]*(-.*)?$`), map[string]bool{"php": true, "composer": true, "php-fpm": true}},
-		{"Rust", regexp.MustCompile(`^(rustc|cargo|rust)$`), map[string]bool{"cargo": true, "rustc": true}},
-		{"Erlang", regexp.MustCompile(`^(erlang.*|elixir|rebar3?)$`), map[string]bool{"erl": true, "erlc": true, "rebar3": true, "mix": true, "elixir": true}},
-		{"Nim", regexp.MustCompile(`^nim$`), map[string]bool{"nim": true, "nimble": true, "choosenim": true}},
-	}
-	for _, l := range langs {
+	for _, l := range otherLangs {
 		installLine, installed := 0, ""
 		useLine, used := 0, ""
 		for _, st := range s.u.Steps {
