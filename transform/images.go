@@ -142,10 +142,28 @@ var ubuntuVersions = map[string]string{"20.04": "focal", "22.04": "jammy", "24.0
 // are on trixie; older ones were last built on bookworm. Table as of
 // 2026-11.
 func defaultRelease(im Image) string {
+	major, minor := versionParts(im.Version)
+	if im.Family == "gcc" && (im.Variant == "" || im.Variant == "latest") {
+		// docker-library/gcc builds every major it supports on Debian
+		// stable, except where the major's libstdc++ would be older than
+		// the release's (versions.sh): 12 and 13 stay on bookworm; 9, 10
+		// and 11 went back to bullseye in 2023-06 (gcc#94, #97) and were
+		// last built there (10 removed 2024-06, 11 2024-07). 14 and later,
+		// and latest, moved to trixie with the 2025-08 switch. 8 and older
+		// ended on buster or bullseye: unknown.
+		switch {
+		case im.Version == "" || major >= 14:
+			return "trixie"
+		case major == 12 || major == 13:
+			return "bookworm"
+		case major >= 9 && major <= 11:
+			return "bullseye"
+		}
+		return ""
+	}
 	if im.Variant != "" && im.Variant != "slim" {
 		return ""
 	}
-	major, minor := versionParts(im.Version)
 	switch im.Family {
 	case "golang":
 		if im.Version == "" { // latest

@@ -18,6 +18,9 @@ var buildOnlyPackages = map[string]bool{
 	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
 	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "upx": true, "upx-ucl": true,
 	"musl-tools": true, "lld": true, "mold": true,
+	// build tools of C and C++ projects
+	"bison": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
+	"nasm": true, "yasm": true, "texinfo": true, "libtool-bin": true, "alpine-sdk": true, "check": true,
 }
 
 // devToRuntime maps a Debian build package to the library package a
@@ -64,6 +67,11 @@ var devToRuntime = map[string]map[string]string{
 	"libonig-dev":                {"*": "libonig5"},
 	"libexpat1-dev":              {"*": "libexpat1"},
 	"uuid-dev":                   {"*": "libuuid1"},
+	"libpcap-dev":                {"bullseye": "libpcap0.8", "bookworm": "libpcap0.8", "trixie": "libpcap0.8t64", "focal": "libpcap0.8", "jammy": "libpcap0.8", "noble": "libpcap0.8t64"},
+	"libhwloc-dev":               {"*": "libhwloc15"},
+	"libhyperscan-dev":           {"*": "libhyperscan5"},
+	"libnuma-dev":                {"*": "libnuma1"},
+	"libcrypt-dev":               {"bullseye": "libcrypt1", "bookworm": "libcrypt1", "trixie": "libcrypt1", "focal": "libcrypt1", "jammy": "libcrypt1", "noble": "libcrypt1"},
 	"libcap-dev":                 {"*": "libcap2"},
 	"libseccomp-dev":             {"*": "libseccomp2"},
 	"libluajit-5.1-dev":          {"*": "libluajit-5.1-2"},

@@ -52,7 +52,7 @@ var RuntimeTable = []RuntimeRow{
 	{Ecosystem: "rust", Slim: "debian:{rel}-slim", Distroless: "gcr.io/distroless/cc-debian{debN}", Alpine: "alpine:{alpine}",
 		Refused: "a binary linked to glibc needs it at run time: scratch has no libc"},
 	{Ecosystem: "c", Static: true, Slim: "debian:{rel}-slim", Distroless: "gcr.io/distroless/static-debian{debN}", Alpine: "alpine:{alpine}", Scratch: "scratch"},
-	{Ecosystem: "c", Slim: "debian:{rel}-slim (ubuntu:{version} for an Ubuntu builder)", Distroless: "gcr.io/distroless/cc-debian{debN}", Alpine: "alpine:{alpine}",
+	{Ecosystem: "c", Slim: "debian:{rel}-slim for the gcc image; the builder's own image (debian's -slim of a release tag) on debian, ubuntu and alpine", Distroless: "gcr.io/distroless/cc-debian{debN}", Alpine: "alpine:{alpine}",
 		Refused: "a dynamically linked binary needs its libc: scratch has none"},
 	{Ecosystem: "node", Slim: "node:{tag}-slim", Alpine: "node:{tag} when the builder is alpine",
 		Refused: "distroless nodejs images set ENTRYPOINT [\"/nodejs/bin/node\"], which changes how CMD runs; scratch has no Node.js"},

@@ -69,6 +69,31 @@ func tablesDoc() string {
 		}
 		p("| `%s` | %s |\n", k, strings.Join(parts, ", "))
 	}
+	p("\n## Libraries a link line names (`linkLibs`, transform/clibs.go)\n\n")
+	p("On the gcc image (buildpack-deps) a C or C++ program finds every library below at build time\n")
+	p("without an install; the runtime gets the run-time package of each `-l` its link line, Makefile or\n")
+	p("CMakeLists.txt names, through the build package's row above. A `-l` not in this table is a skip.\n")
+	p("The gcc image's own `libstdc++`, `libgcc_s`, `libgomp`, `libatomic` and `libquadmath` are copied\n")
+	p("from `/usr/local/lib64` instead (`gccRuntimeLibs`).\n\n")
+	p("| `-l` | build package | run-time package |\n| --- | --- | --- |\n")
+	for _, r := range linkLibRows() {
+		dev := "—"
+		if r[1] != "" {
+			dev = "`" + r[1] + "`"
+		}
+		p("| `%s` | %s | %s |\n", r[0], dev, r[2])
+	}
+	p("\n## gcc image tags → Debian release (`defaultRelease`, transform/images.go)\n\n")
+	p("The release a `gcc` tag without a release name was last built on (docker-library/gcc); a dynamically\n")
+	p("linked program runs on `debian:<release>-slim`. An unknown release is a skip unless the program is\n")
+	p("static.\n\n| tag | release |\n| --- | --- |\n")
+	for _, tag := range []string{"latest", "16", "15", "14", "13", "12", "11", "10", "9", "8", "7"} {
+		rel := defaultRelease(ParseImage("gcc:"+tag, "gcc:"+tag))
+		if rel == "" {
+			rel = "unknown"
+		}
+		p("| `gcc:%s` | %s |\n", tag, rel)
+	}
 	p("\n## Build package → run-time package, Alpine (`apkDevToRuntime`, transform/packages.go)\n\n")
 	p("| build package | run-time package |\n| --- | --- |\n")
 	for _, k := range mapKeys(apkDevToRuntime) {
