@@ -345,7 +345,7 @@ func init() {
 	passPackages.Requires = ecosystemPasses
 	Default = []*Pass{passShape, passBase, passContext, passSteps}
 	Default = append(Default, ecosystemPasses...)
-	Default = append(Default, passPackages, passRuntime, passSplit, passSelfcheck)
+	Default = append(Default, passPackages, passRuntime, passEffects, passSplit, passSelfcheck)
 	for _, p := range ecosystemPasses {
 		for _, f := range p.Families {
 			supportedFamilies[f] = true

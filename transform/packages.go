@@ -104,7 +104,8 @@ var apkDevToRuntime = map[string]string{
 	"zlib-dev": "zlib", "sqlite-dev": "sqlite-libs", "yaml-dev": "yaml", "curl-dev": "libcurl", "libpng-dev": "libpng",
 }
 
-var skipPackages = regexp.MustCompile(`^(ca-certificates|tzdata|apt-transport-https|software-properties-common|lsb-release)$`)
+// skipPackages only serve apt itself (adding repositories).
+var skipPackages = regexp.MustCompile(`^(apt-transport-https|software-properties-common|lsb-release)$`)
 
 var passPackages = &Pass{
 	Name: "packages",
@@ -113,8 +114,10 @@ Compilers, headers and download tools stay in the builder; a -dev package a nati
 against becomes its run-time library (libpq-dev -> libpq5, zlib1g-dev -> zlib1g, per Debian
 release); other packages the Dockerfile installed (an image tool, fonts) are installed again;
 curl or wget called by HEALTHCHECK, CMD or ENTRYPOINT are installed, because slim images lack them.
-ca-certificates and tzdata are kept. A runtime without a package manager (distroless) is then
-replaced by the slim Debian image of the builder's release.`,
+ca-certificates and tzdata the Dockerfile installed are installed again, and a Go program on a
+Debian slim runtime gets ca-certificates (and tzdata on trixie, where slim lacks it) because the
+golang image had them. A runtime without a package manager (distroless) is then replaced by the
+slim Debian image of the builder's release.`,
 	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
 		p := u.Plan
@@ -188,6 +191,19 @@ replaced by the slim Debian image of the builder's release.`,
 		}
 		for tool, line := range needs.Tools {
 			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
+		}
+		slimPolicy := u.Opts.Runtime == "" || u.Opts.Runtime == RuntimeSlim // distroless and scratch bring their own
+		if p.Ecosystem == "go" && slimPolicy && (p.Runtime.Family == "debian" || p.Runtime.Family == "distroless" && len(want) > 0) {
+			// The golang image has both; a Go program reads them at run
+			// time (TLS roots, time.LoadLocation), and distroless has them.
+			if _, ok := want["ca-certificates"]; !ok {
+				want["ca-certificates"] = reason{"the golang image had CA certificates, which the program's TLS clients read; debian slim lacks them", 0}
+			}
+			if rel := p.Runtime.Release; rel == "trixie" || rel == "" && u.Base.Release == "trixie" {
+				if _, ok := want["tzdata"]; !ok {
+					want["tzdata"] = reason{"the golang image had the time zone database, which time.LoadLocation reads; debian:trixie-slim lacks it", 0}
+				}
+			}
 		}
 		if len(want) == 0 {
 			return nil

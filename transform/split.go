@@ -42,7 +42,7 @@ in the same order, so the final image config is unchanged; a WORKDIR is added wh
 image's default differs. ENV and ARG whose names look like secrets (BuildKit's
 SecretsUsedInArgOrEnv rule) are not carried into the runtime stage. A USER the Dockerfile creates
 is created again by repeating the RUN that made it.`,
-	Requires: []*Pass{passRuntime},
+	Requires: []*Pass{passEffects},
 	Run: func(u *Unit) error {
 		p := u.Plan
 		if p == nil {
@@ -163,7 +163,7 @@ is created again by repeating the RUN that made it.`,
 			}
 			if c.Chown != "" {
 				chown = "--chown=" + c.Chown + " "
-				c.Why += "; owned by " + c.Chown + " as the original's chown -R left it"
+				c.Why += "; owned by " + c.Chown + " as the original's chown left it"
 			}
 			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why))
 			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", from, c.Src, c.Why)
@@ -390,13 +390,15 @@ func quoteValue(v string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 }
 
-// recursiveChown is the owner the last `chown -R OWNER dir` of the stage
+// recursiveChown is the owner the last `chown [-R] OWNER dir` of the stage
 // gave dir, and its line (line is returned unchanged when there is none).
 func (u *Unit) recursiveChown(dir string, line int) (string, int) {
 	owner := ""
 	for _, s := range u.Steps {
 		for _, c := range s.Commands {
-			if c.Name() != "chown" || c.Dynamic || !hasFlag(c.Args, "-R", "--recursive") {
+			// A plain chown of the directory counts too: what matters is
+			// its owner (it is mostly one a mkdir just made, empty).
+			if c.Name() != "chown" || c.Dynamic {
 				continue
 			}
 			args := nonFlags(c.Args[1:])

@@ -1,0 +1,297 @@
+package transform
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/stagesplit/stagesplit/parser"
+)
+
+var passEffects = &Pass{
+	Name: "effects",
+	Doc: `Carries into the runtime what the build stage put outside the copied directories.
+A new stage starts from its base image: a file a COPY or ADD placed elsewhere (an entrypoint script
+in /usr/local/bin, a config in /etc), and what a RUN made there by a command whose output is known
+(mkdir, touch, ln, cp, mv, install, curl -o, wget -O, tar -C, unzip -d, git clone, sed -i, the NLTK
+downloader) is copied from the builder to the same path. Build-only places (the source tree the
+toolchain compiled, /tmp, package caches, ~/.m2, ~/.gradle, ~/.cargo, credentials files) are left
+behind. A RUN that executes the project's own code (python, node, ruby, a ./script) after the
+install may write elsewhere too: that is said in a warning, since what it writes cannot be known.`,
+	Requires: []*Pass{passRuntime},
+	Run: func(u *Unit) error {
+		if u.Plan == nil || u.skipped {
+			return nil
+		}
+		u.carryEffects()
+		return nil
+	},
+}
+
+// buildOnlyPlaces are where builds keep what the program does not need.
+var buildOnlyPlaces = []string{
+	"/tmp", "/var/tmp", "/var/cache", "/var/lib/apt", "/var/lib/dpkg", "/var/log/apt", "/root/.cache", "/root/.npm",
+	"/root/.m2", "/root/.gradle", "/root/.cargo", "/usr/local/cargo", "/usr/local/rustup", "/go/pkg",
+	"/root/.composer", "/root/.nuget", "/usr/src", "/etc/apt", "/usr/share/keyrings", "/root/.gnupg",
+}
+
+// secretFiles are names that hold credentials for the build.
+var secretFiles = map[string]bool{".npmrc": true, ".netrc": true, ".pypirc": true, "pip.conf": true, "settings.xml": true, ".git-credentials": true, "NuGet.Config": true, "nuget.config": true}
+
+func (u *Unit) carryEffects() {
+	p := u.Plan
+	last := u.lastFileChanging()
+	if last < 0 {
+		return
+	}
+	head := u.Steps[:last+1]
+	replayed := map[*parser.Instruction]bool{}
+	for _, c := range p.Copies {
+		if c.Replay != nil {
+			replayed[c.Replay] = true
+		}
+	}
+	covered := func(x string) bool {
+		for _, c := range p.Copies {
+			if c.Replay != nil {
+				continue
+			}
+			if _, ok := under(x, path.Clean(c.Dst)); ok && c.Dst != "/" {
+				return true
+			}
+		}
+		return false
+	}
+	// The source trees the toolchain built in: the directories RUNs
+	// worked in and the build context was copied into. A compiled
+	// program needs nothing of them but its artifacts, which the
+	// ecosystem pass copies already.
+	compiled := map[string]bool{"go": true, "rust": true, "c": true, "java": true, "dotnet": true}[p.Ecosystem]
+	var trees []string
+	if compiled {
+		for _, s := range head {
+			if s.In.Keyword == "run" && s.Workdir != "" && s.Workdir != "/" {
+				trees = append(trees, normDir(s.Workdir))
+			}
+			for _, c := range s.Commands {
+				if c.Dir != "" && c.Dir != "/" {
+					trees = append(trees, normDir(c.Dir))
+				}
+			}
+		}
+		trees = append(trees, u.contextDirs()...)
+	}
+	skip := func(x string) bool {
+		if x == "" || x == "/" || systemDirs[x] || secretFiles[path.Base(x)] || strings.Contains(x, "$") {
+			return true
+		}
+		for _, b := range buildOnlyPlaces {
+			if _, ok := under(x, b); ok {
+				return true
+			}
+		}
+		for _, t := range trees {
+			if _, ok := under(x, t); ok && t != "/" {
+				return true
+			}
+		}
+		return covered(x)
+	}
+	seen := map[string]bool{}
+	add := func(x, why string, line int) {
+		x = path.Clean(x)
+		if seen[x] || skip(x) {
+			return
+		}
+		seen[x] = true
+		p.Copies = append(p.Copies, Copy{Src: x, Dst: x, Why: why, Line: line})
+	}
+	lex := shell.NewLex(u.File.Escape)
+	for _, s := range head {
+		line := s.In.StartLine
+		if a, ok := s.In.Command.(*instructions.AddCommand); ok {
+			// ADD URL DEST: copyOf leaves URLs out.
+			dest, _, err := lex.ProcessWord(a.DestPath, s.Env)
+			if err == nil {
+				for _, src := range a.SourcePaths {
+					if strings.Contains(src, "://") {
+						target := Resolve(s.Workdir, dest)
+						if strings.HasSuffix(dest, "/") {
+							target = path.Join(target, path.Base(src))
+						}
+						add(target, fmt.Sprintf("line %d downloads it there", line), line)
+					}
+				}
+			}
+		}
+		if replayed[s.In] {
+			continue // repeated in the runtime stage as it is
+		}
+		if srcs, dest, destDir, ok := copyOf(s, lex); ok {
+			for _, src := range srcs {
+				target := dest
+				if destDir && src != "." && !strings.HasSuffix(src, "/") && !strings.ContainsAny(src, "*?[") && (u.Context == nil || !u.contextIsDir(src)) {
+					target = path.Join(dest, path.Base(src))
+				}
+				add(target, fmt.Sprintf("line %d copies it there from the build context", line), line)
+			}
+			continue
+		}
+		for _, c := range s.Commands {
+			u.commandEffects(s, c, add)
+		}
+	}
+}
+
+// commandEffects reports the paths a command is known to write.
+func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line int)) {
+	if len(c.Args) == 0 || c.Dynamic {
+		return
+	}
+	line := s.In.StartLine
+	args := c.Args[1:]
+	at := func(p string) string { return Resolve(c.Dir, expandVars(p, s.Env, c.Env)) }
+	why := func(verb string) string { return fmt.Sprintf("line %d %s it", line, verb) }
+	name := c.Name()
+	switch name {
+	case "mkdir", "touch":
+		for i := 0; i < len(args); i++ {
+			if args[i] == "-m" || args[i] == "--mode" {
+				i++
+				continue
+			}
+			if !strings.HasPrefix(args[i], "-") {
+				add(at(args[i]), why(map[string]string{"mkdir": "creates", "touch": "creates"}[name]), line)
+			}
+		}
+	case "ln":
+		if ops := nonFlags(args); len(ops) == 2 && !strings.HasPrefix(ops[0], "/dev/") && !strings.HasPrefix(ops[0], "/proc/") {
+			add(at(ops[1]), why("links"), line)
+		}
+	case "cp", "mv", "install":
+		ops := nonFlags(args)
+		if name == "install" {
+			ops = installOperands(args)
+		}
+		if len(ops) >= 2 && !hasFlag(args, "-d", "-t", "--target-directory") {
+			dest := ops[len(ops)-1]
+			target := at(dest)
+			if len(ops) > 2 || strings.HasSuffix(dest, "/") {
+				for _, src := range ops[:len(ops)-1] {
+					add(path.Join(target, path.Base(src)), why("writes"), line)
+				}
+				return
+			}
+			add(target, why("writes"), line)
+		}
+	case "curl":
+		for i, a := range args {
+			if (a == "-o" || a == "--output") && i+1 < len(args) {
+				add(at(args[i+1]), why("downloads"), line)
+			}
+		}
+	case "wget":
+		for i, a := range args {
+			if (a == "-O" || a == "--output-document") && i+1 < len(args) && args[i+1] != "-" {
+				add(at(args[i+1]), why("downloads"), line)
+			}
+		}
+	case "tar":
+		for i, a := range args {
+			if (a == "-C" || a == "--directory") && i+1 < len(args) {
+				add(at(args[i+1]), why("unpacks into"), line)
+			}
+		}
+	case "unzip":
+		for i, a := range args {
+			if a == "-d" && i+1 < len(args) {
+				add(at(args[i+1]), why("unpacks into"), line)
+			}
+		}
+	case "git":
+		if len(args) >= 3 && args[0] == "clone" {
+			if ops := nonFlags(args[1:]); len(ops) == 2 {
+				add(at(ops[1]), why("clones into"), line)
+			}
+		}
+	case "sed":
+		if hasFlag(args, "-i") || anyPrefix(args, "-i") || anyPrefix(args, "--in-place") {
+			ops := nonFlags(args)
+			if len(ops) >= 2 {
+				for _, f := range ops[1:] {
+					add(at(f), why("edits"), line)
+				}
+			}
+		}
+	default:
+		if strings.HasPrefix(name, "python") && len(args) >= 2 && args[0] == "-m" && args[1] == "nltk.downloader" {
+			dir := "/root/nltk_data"
+			if v, ok := s.Env.Get("NLTK_DATA"); ok && v != "" {
+				dir = v
+			}
+			for i, a := range args {
+				if a == "-d" && i+1 < len(args) {
+					dir = args[i+1]
+				}
+			}
+			add(at(dir), why("downloads NLTK data into"), line)
+			return
+		}
+		if runsProjectCode(c) && u.Plan != nil {
+			u.Warn(line, "line %d runs %s: what it writes outside the copied directories (a cache under the home directory, a file in /etc or /var) does not reach the runtime stage; copy it if the program needs it", line, strings.Join(c.Args, " "))
+		}
+	}
+}
+
+// runsProjectCode reports a command that runs code of the project, whose
+// writes cannot be known.
+func runsProjectCode(c Command) bool {
+	name := c.Name()
+	switch {
+	case strings.HasPrefix(name, "python"), name == "node", name == "ruby", name == "php", name == "java", name == "rails", name == "rake":
+		// Installers and build tools run through the interpreter are known.
+		if len(c.Args) > 2 && c.Args[1] == "-m" && (c.Args[2] == "pip" || c.Args[2] == "venv" || c.Args[2] == "virtualenv" || c.Args[2] == "compileall") {
+			return false
+		}
+		return len(c.Args) > 1
+	case (name == "sh" || name == "bash") && len(c.Args) > 1 && !strings.HasPrefix(c.Args[1], "-"):
+		return true
+	case strings.HasPrefix(c.Args[0], "./"):
+		// Build-tool wrappers write into the tree and their caches.
+		switch path.Base(c.Args[0]) {
+		case "gradlew", "mvnw", "configure", "autogen.sh", "bootstrap", "sbt", "cargo":
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// installOperands are the operands of install(1), without the values of
+// its option flags.
+func installOperands(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch a {
+		case "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix":
+			i++
+			continue
+		}
+		if !strings.HasPrefix(a, "-") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func anyPrefix(args []string, prefix string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, prefix) {
+			return true
+		}
+	}
+	return false
+}
