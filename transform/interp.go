@@ -149,14 +149,33 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 			return nil, fmt.Sprintf("line %d: cannot expand the destination %q", s.In.StartLine, sd.DestPath)
 		}
 		p := Resolve(s.Workdir, dest)
-		isDir := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1 ||
-			strings.ContainsAny(strings.Join(sd.SourcePaths, ""), "*?[")
+		destDir := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
+		// Named files copied into a directory (COPY entrypoint.sh
+		// /usr/bin/) are files of their own; only a directory, ".", a
+		// pattern or a URL-less tree makes the destination the app.
+		var files []string
+		isDir := false
 		for _, src := range sd.SourcePaths {
-			if path.Clean(src) == "." || strings.HasSuffix(src, "/") {
+			switch {
+			case path.Clean(src) == "." || strings.HasSuffix(src, "/") || strings.ContainsAny(src, "*?["),
+				u.Context != nil && u.contextIsDir(path.Clean(src)),
+				u.Context == nil && path.Ext(src) == "" && !strings.HasPrefix(path.Base(src), "."):
 				isDir = true
+			case destDir:
+				files = append(files, path.Join(p, path.Base(src)))
 			}
 		}
-		ts = append(ts, target{p, fmt.Sprintf("line %d copies the app there", s.In.StartLine), s.In.StartLine, !isDir})
+		why := fmt.Sprintf("line %d copies the app there", s.In.StartLine)
+		switch {
+		case isDir || !destDir && len(files) == 0 && len(sd.SourcePaths) != 1:
+			ts = append(ts, target{p, why, s.In.StartLine, false})
+		case !destDir:
+			ts = append(ts, target{p, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true})
+		default:
+			for _, f := range files {
+				ts = append(ts, target{f, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true})
+			}
+		}
 	}
 	if wd := u.finalWorkdir(); wd != "" && wd != "/" {
 		ts = append(ts, target{normDir(wd), "the container runs there", 0, false})
@@ -191,6 +210,8 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		why := "the app: " + t.why
 		if t.file {
 			why = "a file the image needs: " + t.why
+		} else if strings.Contains(t.why, "creates it") {
+			why = "a directory the image needs: " + t.why
 		}
 		out = append(out, Copy{Src: t.path, Dst: t.path, Why: why, Line: t.line})
 	}
