@@ -104,6 +104,9 @@ var apkDevToRuntime = map[string]string{
 	"zlib-dev": "zlib", "sqlite-dev": "sqlite-libs", "yaml-dev": "yaml", "curl-dev": "libcurl", "libpng-dev": "libpng",
 }
 
+// aptSourceRe finds a RUN that adds a package source or its key.
+var aptSourceRe = regexp.MustCompile(`sources\.list|add-apt-repository|apt-key|/etc/apt/keyrings|/usr/share/keyrings|/etc/apk/repositories`)
+
 // skipPackages only serve apt itself (adding repositories).
 var skipPackages = regexp.MustCompile(`^(apt-transport-https|software-properties-common|lsb-release)$`)
 
@@ -137,10 +140,22 @@ slim Debian image of the builder's release.`,
 		}
 		want := map[string]reason{}
 		musl := u.Base.Libc == "musl"
+		sourceLine := 0 // the first RUN that adds a package source
 		for _, s := range u.Steps {
+			if sourceLine == 0 && s.In.Keyword == "run" && aptSourceRe.MatchString(string(s.In.Raw)) {
+				sourceLine = s.In.StartLine
+			}
 			for _, pkg := range s.Installs {
 				if purged[pkg] || strings.Contains(pkg, "$") {
 					continue
+				}
+				if strings.HasSuffix(pkg, ".deb") || strings.HasSuffix(pkg, ".apk") || strings.Contains(pkg, "/") {
+					u.Skip(s.In.StartLine, "line %d installs the package file %s, which the runtime stage does not have: install it there by hand", s.In.StartLine, pkg)
+					return nil
+				}
+				if sourceLine != 0 && !strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !skipPackages.MatchString(pkg) {
+					u.Skip(s.In.StartLine, "line %d installs %s after line %d adds a package source: the runtime stage would need that source (and its key) too", s.In.StartLine, pkg, sourceLine)
+					return nil
 				}
 				switch {
 				case musl:

@@ -65,6 +65,10 @@ interpreter called by absolute path are skipped with the reason.`,
 				return nil
 			}
 		}
+		if e := needs.Exec; py.venv == "" && (strings.HasPrefix(e, "/usr/local/bin/") || strings.HasPrefix(e, "/usr/bin/")) && !pythonPathRe.MatchString(e) && !u.installedByPackage(path.Base(e)) {
+			u.Skip(needs.ExecLine, "the container runs %s by absolute path: pip's console scripts would be in the virtual environment's bin instead", e)
+			return nil
+		}
 		plan := &Plan{Ecosystem: "python", Runtime: rt}
 		venv := py.venv
 		if venv == "" {
@@ -327,4 +331,18 @@ func init() {
 		// for the full, slim and alpine variants.
 		return BaseConfig{Env: []string{stdPath, "LANG=C.UTF-8", "PYTHON_VERSION=" + im.Version}, Cmd: []string{"python3"}}
 	}
+}
+
+// installedByPackage reports whether a system package the Dockerfile
+// installs is named like the program (tini, dumb-init, nginx...), so an
+// absolute /usr/bin path is the package's, not pip's.
+func (u *Unit) installedByPackage(prog string) bool {
+	for _, s := range u.Steps {
+		for _, p := range s.Installs {
+			if p == prog {
+				return true
+			}
+		}
+	}
+	return false
 }

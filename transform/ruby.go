@@ -77,10 +77,15 @@ would not run in the runtime stage.`,
 			u.Skip(from, "no bundle install or gem install: nothing is built; use %s's slim variant directly", u.Base.Expanded)
 			return nil
 		}
+		if v, ok := first.Env.Get("BUNDLE_DEPLOYMENT"); ok && gemDir == "" && (v == "1" || v == "true") {
+			if _, set := first.Env.Get("BUNDLE_PATH"); !set {
+				gemDir, gemWhy = Resolve(first.Workdir, "vendor/bundle"), "BUNDLE_DEPLOYMENT puts gems in vendor/bundle"
+			}
+		}
 		if gemDir == "" {
 			for _, k := range []string{"BUNDLE_PATH", "GEM_HOME"} {
 				if v, ok := first.Env.Get(k); ok && v != "" {
-					gemDir, gemWhy = v, k+" says where gems go"
+					gemDir, gemWhy = Resolve(first.Workdir, v), k+" says where gems go"
 					break
 				}
 			}

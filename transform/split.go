@@ -117,6 +117,7 @@ is created again by repeating the RUN that made it.`,
 		}
 		var restated []*parser.Instruction
 		var deferredUser *Step
+		var deferredShell []*Step
 		for _, s := range head {
 			if userRuns[s] {
 				restated = append(restated, u.annotate(cloneRaw(s.In), "creates USER "+needs.User+" again"))
@@ -128,6 +129,11 @@ is created again by repeating the RUN that made it.`,
 			}
 			if s.In.Keyword == "user" {
 				deferredUser = s
+				continue
+			}
+			if s.In.Keyword == "shell" {
+				// The shell may be one the runtime installs (apk add bash).
+				deferredShell = append(deferredShell, s)
 				continue
 			}
 			in, ok := u.restate(s)
@@ -146,6 +152,10 @@ is created again by repeating the RUN that made it.`,
 		for _, g := range p.RuntimeRuns {
 			out = append(out, u.annotate(g.In, g.Why))
 			u.decide(ActAdd, g.Line, 0, nil, "%s: %s", firstText(g.In), g.Why)
+		}
+		for _, s := range deferredShell {
+			out = append(out, cloneRaw(s.In))
+			u.decide(ActAdd, s.In.StartLine, 0, nil, "restates SHELL from line %d after the runtime's package installs, which may provide it", s.In.StartLine)
 		}
 		for _, c := range p.Copies {
 			if c.Replay != nil {
