@@ -191,6 +191,40 @@ func defaultRelease(im Image) string {
 		if major == 1 && minor >= 70 {
 			return "bookworm"
 		}
+	case "python":
+		// 3.9 and later were still built after the trixie switch; 3.8
+		// ended on bookworm (EOL 2024-10), 3.7 on bullseye (last built
+		// 2023-06, days before bookworm became the default).
+		switch {
+		case im.Version == "" || im.Version == "3" || major == 3 && minor >= 9:
+			return "trixie"
+		case major == 3 && minor == 8:
+			return "bookworm"
+		case major == 3 && minor == 7:
+			return "bullseye"
+		}
+	case "node":
+		// 20 and later after the switch; 18 (EOL 2025-04) and 16 ended on
+		// bookworm; 14 (EOL 2023-04) on bullseye.
+		switch {
+		case im.Version == "" || major >= 20:
+			return "trixie"
+		case major == 18 || major == 16:
+			return "bookworm"
+		case major == 14:
+			return "bullseye"
+		}
+	case "ruby":
+		// 3.2 and later after the switch; 3.0 and 3.1 ended on bookworm,
+		// 2.7 (EOL 2023-03) on bullseye.
+		switch {
+		case im.Version == "" || im.Version == "3" || major == 3 && minor >= 2 || major > 3:
+			return "trixie"
+		case major == 3:
+			return "bookworm"
+		case major == 2 && minor == 7:
+			return "bullseye"
+		}
 	}
 	return ""
 }

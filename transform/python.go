@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"bufio"
 	"fmt"
 	"io/fs"
 	"path"
@@ -125,6 +124,7 @@ type pyInstalls struct {
 	venvLine int
 	line     int      // the line a reason refers to
 	names    []string // packages named on install command lines
+	reqFiles []string // requirements files named by -r, as image paths
 }
 
 // pythonInstalls finds the package installs of the stage and the venv they
@@ -196,6 +196,9 @@ func (u *Unit) pythonInstalls() (pyInstalls, string) {
 				continue
 			}
 			for i, a := range sub {
+				if (a == "-r" || a == "--requirement" || a == "-c" || a == "--constraint") && i+1 < len(sub) {
+					py.reqFiles = append(py.reqFiles, Resolve(c.Dir, expand(sub[i+1])))
+				}
 				switch {
 				case a == "--user":
 					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: pip install --user puts packages in the home directory, which a virtual environment refuses", s.In.StartLine)
@@ -244,23 +247,37 @@ func (u *Unit) userAt(s *Step) (string, int) {
 	return user, line
 }
 
-// pyNative maps PyPI packages that build from source against a system
-// library (no manylinux wheel, or a source-only distribution) to the
-// Debian run-time package of that library. The full python image supplies
-// the -dev package silently (REWRITE-RULES §4); the slim image lacks the
-// library.
+// pyNative maps PyPI packages that load or build against a system library
+// (no manylinux wheel, a source-only distribution, or ctypes loading) to
+// the Debian -dev package the full python image supplied silently
+// (REWRITE-RULES §4); devToRuntime names its run-time library per release.
+// A value without "-dev" is a program the package runs (GitPython runs git).
 var pyNative = map[string]string{
-	"psycopg2":    "libpq5",
-	"mysqlclient": "libmariadb3",
-	"python-ldap": "libldap-2.5-0",
-	"pycurl":      "libcurl4",
+	"psycopg2":     "libpq-dev",
+	"psycopg":      "libpq-dev", // psycopg 3's pure-Python driver loads libpq.so.5
+	"mysqlclient":  "default-libmysqlclient-dev",
+	"python-ldap":  "libldap2-dev",
+	"pycurl":       "libcurl4-openssl-dev",
+	"python-magic": "libmagic-dev",
+	"uwsgi":        "libxml2-dev", // its default build links libxml2 when found
+	"gitpython":    "git",
 }
 
 // pyNativeWords are words of a Dockerfile that show a database driver is
 // in use when the requirements cannot be read.
-var pyNativeWords = map[string]string{"mysql": "mysqlclient", "postgres": "psycopg2", "postgresql": "psycopg2", "psycopg2": "psycopg2"}
+var pyNativeWords = map[string]string{"mysql": "mysqlclient", "postgres": "psycopg2", "postgresql": "psycopg2", "psycopg2": "psycopg2", "uwsgi": "uwsgi"}
 
 var reqNameRe = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`)
+
+// pyNativeRe finds a pyNative package named as a requirement, with its
+// extras: "psycopg2==2.9", "psycopg[c]>=3", `mysqlclient = "*"`.
+var pyNativeRe = func() *regexp.Regexp {
+	names := mapKeys(pyNative)
+	for i, n := range names {
+		names[i] = strings.ReplaceAll(regexp.QuoteMeta(n), "-", "[-_]")
+	}
+	return regexp.MustCompile(`(?:^|[\s"'])(` + strings.Join(names, "|") + `)(\[[^\]]*\])?(?:$|[\s"'=<>!~;,@])`)
+}()
 
 // pythonNativeLibs adds the run-time libraries of packages that compile
 // against a library of the full builder image.
@@ -276,6 +293,14 @@ func (u *Unit) pythonNativeLibs(py pyInstalls) {
 	}
 	read := false
 	if u.Context != nil {
+		// The files pip -r names, mapped back to the build context, then
+		// the usual names anywhere near the top; -r/-c includes followed.
+		var queue []string
+		for _, img := range py.reqFiles {
+			if src, ok := u.contextPath(img); ok {
+				queue = append(queue, src)
+			}
+		}
 		_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
@@ -286,27 +311,41 @@ func (u *Unit) pythonNativeLibs(py pyInstalls) {
 				}
 				return nil
 			}
-			base := d.Name()
-			if !(strings.HasPrefix(base, "requirements") && strings.HasSuffix(base, ".txt")) && base != "Pipfile" && base != "pyproject.toml" && base != "poetry.lock" && base != "uv.lock" {
-				return nil
-			}
-			f, err := u.Context.FS.Open(p)
-			if err != nil {
-				return nil
-			}
-			defer f.Close()
-			read = true
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				line := strings.ToLower(sc.Text())
-				for pkg := range pyNative {
-					if strings.Contains(line, pkg) && !strings.Contains(line, pkg+"-binary") {
-						found[pkg] = p
-					}
-				}
+			base, dir := d.Name(), path.Base(path.Dir(p))
+			if strings.HasPrefix(base, "requirements") && strings.HasSuffix(base, ".txt") || dir == "requirements" && strings.HasSuffix(base, ".txt") ||
+				base == "Pipfile" || base == "Pipfile.lock" || base == "pyproject.toml" || base == "poetry.lock" || base == "uv.lock" || base == "setup.py" || base == "setup.cfg" {
+				queue = append(queue, p)
 			}
 			return nil
 		})
+		seen := map[string]bool{}
+		for len(queue) > 0 {
+			p := queue[0]
+			queue = queue[1:]
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			b, err := fs.ReadFile(u.Context.FS, p)
+			if err != nil {
+				continue
+			}
+			read = true
+			for _, line := range strings.Split(string(b), "\n") {
+				line = strings.TrimSpace(line)
+				if f := strings.Fields(line); len(f) == 2 && (f[0] == "-r" || f[0] == "-c" || f[0] == "--requirement" || f[0] == "--constraint") {
+					queue = append(queue, path.Join(path.Dir(p), f[1]))
+					continue
+				}
+				for _, m := range pyNativeRe.FindAllStringSubmatch(strings.ToLower(line), -1) {
+					name := strings.ReplaceAll(m[1], "_", "-")
+					if name == "psycopg" && strings.Contains(m[2], "binary") {
+						continue // psycopg[binary] brings its own libpq
+					}
+					found[name] = p
+				}
+			}
+		}
 	}
 	if !read {
 		words := strings.ToLower(string(u.File.Source))
@@ -318,10 +357,24 @@ func (u *Unit) pythonNativeLibs(py pyInstalls) {
 		u.Warn(u.Stage.From.StartLine, "no requirements file in the build context: a package without a wheel for this platform builds against the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
 	for _, name := range mapKeys(found) {
-		if lib, ok := pyNative[name]; ok {
-			u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
-				Why: fmt.Sprintf("%s builds against %s (%s)", name, lib, found[name])})
+		dev, ok := pyNative[name]
+		if !ok {
+			continue
 		}
+		lib := dev
+		if m := devToRuntime[dev]; m != nil {
+			if lib, ok = m[u.Plan.Runtime.Release]; !ok {
+				if lib, ok = m[u.Base.Release]; !ok {
+					lib, ok = m["*"]
+				}
+			}
+			if !ok {
+				u.Warn(0, "%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", name, dev, u.Base.Expanded)
+				continue
+			}
+		}
+		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
+			Why: fmt.Sprintf("%s needs %s at run time (%s)", name, lib, found[name])})
 	}
 }
 
