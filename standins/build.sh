@@ -16,11 +16,14 @@
 #   standins/build.sh --verify    after building, run the end-to-end checks on
 #                                 every tag (cgo and static Go builds, a
 #                                 multi-stage build onto distroless, npm ci
-#                                 offline, apt-get install in debian)
+#                                 offline, apt-get install in debian, a venv
+#                                 and pip install offline, bundle install
+#                                 offline, cargo build, mvn package offline)
 #
 # Needs a running engine (.ci/docker-up), root, debootstrap (installed with apt
 # if missing), the host's Go 1.26 toolchain and Node.js 20, and the npm
-# registry from the host. The Debian mirror is read from the host's apt
+# registry from the host. Python, Ruby, Rust and Java come from Debian's
+# packages (see standins/README.md for how they differ from the real images). The Debian mirror is read from the host's apt
 # sources at run time (override: STAGESPLIT_APT_MIRROR,
 # STAGESPLIT_APT_SECURITY_MIRROR).
 set -euo pipefail
@@ -47,7 +50,16 @@ T_NODE_SLIM=node:20-slim
 NODE_MAJOR=20
 NPM_SPEC=npm@10
 YARN_SPEC=yarn@1
-PUBLIC_TAGS=("$T_DEBIAN" "$T_GO_BOOKWORM" "$T_GO" "$T_STATIC" "$T_STATIC_NONROOT" "$T_NODE" "$T_NODE_SLIM")
+T_PY=python:3.11-bookworm
+T_PY_SLIM=python:3.11-slim-bookworm
+T_RUBY=ruby:3.1-bookworm
+T_RUBY_SLIM=ruby:3.1-slim-bookworm
+T_RUST=rust:1.63-bookworm
+T_JRE=eclipse-temurin:17-jre
+T_JDK=eclipse-temurin:17-jdk
+T_MAVEN=maven:3-eclipse-temurin-17
+PUBLIC_TAGS=("$T_DEBIAN" "$T_GO_BOOKWORM" "$T_GO" "$T_STATIC" "$T_STATIC_NONROOT" "$T_NODE" "$T_NODE_SLIM"
+	"$T_PY" "$T_PY_SLIM" "$T_RUBY" "$T_RUBY_SLIM" "$T_RUST" "$T_JRE" "$T_JDK" "$T_MAVEN")
 INTERNAL_TAGS=("$T_CURL" "$T_SCM" "$T_FULL")
 
 FORCE=0 NO_CACHE=0 VERIFY=0
@@ -402,6 +414,59 @@ build_node() { # BASE TAGS...
 	"$DOCKER" run --rm "$1" sh -c 'node -e "console.log(\"node\", process.version)" && echo "npm $(npm --version)"'
 }
 
+# ------------------------------------- python, ruby, rust (Debian packages) --
+# Each Dockerfile takes BASE (the slim debian or the buildpack-deps full
+# stand-in) and, for python and ruby, EXTRA_PACKAGES for the full variant.
+build_lang() { # DIR BASE EXTRA_PACKAGES TAG
+	dbuild --build-arg "BASE=$2" --build-arg "EXTRA_PACKAGES=$3" -t "$4" "$HERE/$1"
+}
+PY_FULL_EXTRA="python3-dev libbluetooth-dev tk-dev uuid-dev"
+RUBY_FULL_EXTRA="ruby-dev"
+# the slim variants need only debian: they run beside buildpack-deps
+build_langs_slim() {
+	[ -z "$PY_SLIM_TAGS" ] || build_lang python "$T_DEBIAN" "" "$T_PY_SLIM"
+	[ -z "$RUBY_SLIM_TAGS" ] || build_lang ruby "$T_DEBIAN" "" "$T_RUBY_SLIM"
+}
+build_langs_full() {
+	[ -z "$PY_TAGS" ] || build_lang python "$T_FULL" "$PY_FULL_EXTRA" "$T_PY"
+	[ -z "$RUBY_TAGS" ] || build_lang ruby "$T_FULL" "$RUBY_FULL_EXTRA" "$T_RUBY"
+	[ -z "$RUST_TAGS" ] || dbuild --build-arg "BASE=$T_FULL" -t "$T_RUST" "$HERE/rust"
+	local t
+	for t in $PY_TAGS $PY_SLIM_TAGS $RUBY_TAGS $RUBY_SLIM_TAGS $RUST_TAGS; do
+		"$DOCKER" image inspect -f "$t: {{.Size}} bytes" "$t"
+	done
+}
+
+# ----------------------------------------------------------------- java ------
+# eclipse-temurin:17-jre, eclipse-temurin:17-jdk and maven:3-eclipse-temurin-17
+# from one Dockerfile (targets jre, jdk, maven). JAVA_VERSION (upstream:
+# jdk-17.0.12+7) is read from Debian's JDK in a first build of the stages
+# they share (maven-base, honouring --no-cache); the targets, which only add
+# that ENV, then reuse those stages from the cache.
+build_java() {
+	local iid=$WORK/java-base.iid ver t
+	dbuild --target maven-base --iidfile "$iid" "$HERE/java"
+	ver=$("$DOCKER" run --rm --entrypoint java "$(cat "$iid")" -XshowSettings:properties -version 2>&1 |
+		awk -F' = ' '$1 ~ /java\.runtime\.version$/ { print $2 }')
+	[ -n "$ver" ] || { echo "could not read java.runtime.version"; return 1; }
+	ver="jdk-${ver%%-*}" # 17.0.21.1+2-1-deb12u1-Debian -> jdk-17.0.21.1+2
+	echo "JAVA_VERSION=$ver"
+	local targets=() nocache=$NO_CACHE
+	[ -z "$JRE_TAGS" ] || targets+=("jre $T_JRE")
+	[ -z "$JDK_TAGS" ] || targets+=("jdk $T_JDK")
+	[ -z "$MAVEN_TAGS" ] || targets+=("maven $T_MAVEN")
+	NO_CACHE=0
+	for t in "${targets[@]}"; do
+		dbuild --target "${t%% *}" --build-arg "JAVA_VERSION=$ver" -t "${t#* }" "$HERE/java"
+	done
+	NO_CACHE=$nocache
+	# the probe's tagless image config (its layers are the tags' layers)
+	"$DOCKER" image rm "$(cat "$iid")" >/dev/null 2>&1 || true
+	for t in $JRE_TAGS $JDK_TAGS $MAVEN_TAGS; do
+		"$DOCKER" image inspect -f "$t: {{.Size}} bytes" "$t"
+	done
+}
+
 # --------------------------------------------------------------- verify ------
 verify_all() {
 	local v=$WORK/verify
@@ -469,6 +534,100 @@ verify_all() {
 		"$DOCKER" run --rm --network none -v "$v/npm:/src:ro" "$t" sh -c \
 			'node -e "console.log(1)" && npm --version && yarn --version && cp -r /src /tmp/app && cd /tmp/app && npm ci --offline --no-audit --no-fund && npm start --silent'
 	done
+	verify_langs
+}
+
+# verify_langs: the Debian-package stand-ins, each with the network off.
+verify_langs() {
+	local v=$WORK/verify t
+	mkdir -p "$v/py/pure/hello_standin" "$v/py/cext" "$v/rb/vendor/hi/lib" "$v/java/src/main/java/t" "$v/java-out"
+	printf 'def main():\n    print("hello from a console script")\n' >"$v/py/pure/hello_standin/__init__.py"
+	cat >"$v/py/pure/setup.py" <<-'EOF'
+		from setuptools import setup
+		setup(name="hello-standin", version="1.0", packages=["hello_standin"],
+		      entry_points={"console_scripts": ["hello-standin = hello_standin:main"]})
+	EOF
+	cat >"$v/py/cext/zver.c" <<-'EOF'
+		#define PY_SSIZE_T_CLEAN
+		#include <Python.h>
+		#include <zlib.h>
+		static PyObject *version(PyObject *self, PyObject *args) { return PyUnicode_FromString(zlibVersion()); }
+		static PyMethodDef methods[] = {{"version", version, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+		static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "zver", NULL, -1, methods};
+		PyMODINIT_FUNC PyInit_zver(void) { return PyModule_Create(&mod); }
+	EOF
+	cat >"$v/py/cext/setup.py" <<-'EOF'
+		from setuptools import Extension, setup
+		setup(name="zver", version="1.0", ext_modules=[Extension("zver", ["zver.c"], libraries=["z"])])
+	EOF
+	for t in "$T_PY_SLIM" "$T_PY"; do
+		say "verify: $t python -m venv, pip install offline (venv, site-packages, --prefix), console scripts, no PEP 668 marker"
+		"$DOCKER" run --rm --network none -v "$v/py:/src:ro" "$t" sh -euc '
+			python --version && pip --version
+			! ls /usr/lib/python3*/EXTERNALLY-MANAGED 2>/dev/null
+			cp -r /src /tmp/py
+			python -m venv /opt/venv
+			/opt/venv/bin/pip install -q --no-index --no-build-isolation /tmp/py/pure
+			/opt/venv/bin/hello-standin
+			pip install -q --no-index --no-build-isolation --root-user-action=ignore /tmp/py/pure
+			command -v hello-standin
+			cd / && python -c "import hello_standin; print(hello_standin.__file__)"
+			pip install -q --no-index --no-build-isolation --root-user-action=ignore --prefix=/install /tmp/py/pure
+			ls -d /install/lib/python3.*/site-packages/hello_standin /install/bin/hello-standin'
+	done
+	say "verify: $T_PY a C extension built by gcc against zlib1g-dev"
+	"$DOCKER" run --rm --network none -v "$v/py:/src:ro" "$T_PY" sh -euc '
+		cp -r /src /tmp/py && python -m venv /opt/venv
+		/opt/venv/bin/pip install -q --no-index --no-build-isolation /tmp/py/cext
+		/opt/venv/bin/python -c "import zver; print(\"zlib\", zver.version())"'
+
+	cat >"$v/rb/vendor/hi/hi.gemspec" <<-'EOF'
+		Gem::Specification.new do |s|
+		  s.name = "hi"
+		  s.version = "1.0.0"
+		  s.summary = "stand-in check"
+		  s.authors = ["stagesplit"]
+		  s.files = ["lib/hi.rb"]
+		end
+	EOF
+	printf 'module Hi\n  MSG = "hello from a path gem"\nend\n' >"$v/rb/vendor/hi/lib/hi.rb"
+	printf 'source "https://rubygems.org"\ngem "hi", path: "vendor/hi"\n' >"$v/rb/Gemfile"
+	for t in "$T_RUBY_SLIM" "$T_RUBY"; do
+		say "verify: $t bundle install offline (a path gem) and bundle exec"
+		"$DOCKER" run --rm --network none -v "$v/rb:/src:ro" "$t" sh -euc '
+			ruby --version && bundle --version && echo "GEM_HOME=$GEM_HOME"
+			cp -r /src /tmp/app && cd /tmp/app
+			bundle install --quiet
+			bundle exec ruby -e "require \"hi\"; puts Hi::MSG"'
+	done
+
+	say "verify: $T_RUST cargo new and cargo build --release offline"
+	"$DOCKER" run --rm --network none "$T_RUST" sh -euc '
+		cargo --version && rustc --version
+		cd /tmp && USER=root cargo new --vcs none -q hello && cd hello
+		cargo build -q --release && ./target/release/hello'
+
+	cat >"$v/java/pom.xml" <<-'EOF'
+		<project xmlns="http://maven.apache.org/POM/4.0.0">
+		  <modelVersion>4.0.0</modelVersion>
+		  <groupId>t</groupId>
+		  <artifactId>t</artifactId>
+		  <version>1</version>
+		  <properties>
+		    <maven.compiler.release>17</maven.compiler.release>
+		    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+		  </properties>
+		</project>
+	EOF
+	printf 'package t;\npublic class T { public static void main(String[] a) { System.out.println("hello from a jar built offline"); } }\n' \
+		>"$v/java/src/main/java/t/T.java"
+	say "verify: $T_MAVEN mvn dependency:go-offline and mvn package offline; the jar on $T_JRE"
+	"$DOCKER" run --rm --network none -v "$v/java:/src:ro" -v "$v/java-out:/out" "$T_MAVEN" sh -euc '
+		mvn -B --version 2>/dev/null | sed -n 1p
+		cp -r /src /tmp/app && cd /tmp/app
+		mvn -B -q dependency:go-offline && mvn -B -q package -DskipTests && cp target/t-1.jar /out/'
+	"$DOCKER" run --rm --network none -v "$v/java-out:/out:ro" "$T_JRE" java -cp /out/t-1.jar t.T
+	"$DOCKER" run --rm --network none "$T_JDK" javac --version
 }
 
 # ----------------------------------------------------------------- plan ------
@@ -480,14 +639,22 @@ STATIC_TAGS=$(to_build "$T_STATIC")
 NONROOT_TAGS=$(to_build "$T_STATIC_NONROOT")
 NODE_TAGS=$(to_build "$T_NODE")
 NODE_SLIM_TAGS=$(to_build "$T_NODE_SLIM")
+PY_TAGS=$(to_build "$T_PY")
+PY_SLIM_TAGS=$(to_build "$T_PY_SLIM")
+RUBY_TAGS=$(to_build "$T_RUBY")
+RUBY_SLIM_TAGS=$(to_build "$T_RUBY_SLIM")
+RUST_TAGS=$(to_build "$T_RUST")
+JRE_TAGS=$(to_build "$T_JRE")
+JDK_TAGS=$(to_build "$T_JDK")
+MAVEN_TAGS=$(to_build "$T_MAVEN")
 inter() { [ "$FORCE" = 1 ] || ! present "$1"; }
 BUILD_FULL=0 BUILD_SCM=0 BUILD_CURL=0
-if [ -n "$NODE_TAGS" ] && inter "$T_FULL"; then BUILD_FULL=1; fi
+if [ -n "$NODE_TAGS$PY_TAGS$RUBY_TAGS$RUST_TAGS" ] && inter "$T_FULL"; then BUILD_FULL=1; fi
 if { [ -n "$GO_TAGS" ] || [ "$BUILD_FULL" = 1 ]; } && inter "$T_SCM"; then BUILD_SCM=1; fi
 if [ "$BUILD_SCM" = 1 ] && inter "$T_CURL"; then BUILD_CURL=1; fi
 
 for t in "${PUBLIC_TAGS[@]}"; do
-	case " $DEBIAN_TAGS $GO_TAGS $STATIC_TAGS $NONROOT_TAGS $NODE_TAGS $NODE_SLIM_TAGS " in
+	case " $DEBIAN_TAGS $GO_TAGS $STATIC_TAGS $NONROOT_TAGS $NODE_TAGS $NODE_SLIM_TAGS $PY_TAGS $PY_SLIM_TAGS $RUBY_TAGS $RUBY_SLIM_TAGS $RUST_TAGS $JRE_TAGS $JDK_TAGS $MAVEN_TAGS " in
 	*" $t "*) say "build $t" ;;
 	*) say "skip  $t (present$(is_standin "$t" && echo ', stand-in' || echo ', registry image'))" ;;
 	esac
@@ -499,19 +666,22 @@ done
 [ -z "$STATIC_TAGS$NONROOT_TAGS" ] || job distroless build_static
 [ -z "$NODE_TAGS$NODE_SLIM_TAGS" ] || job node-context prepare_node_ctx
 wait_jobs
-# phase 2: buildpack-deps curl+scm | node:20-slim
+# phase 2: buildpack-deps curl+scm | node:20-slim | python and ruby slim
 [ "$BUILD_SCM" = 1 ] && job bp-curl-scm build_curl_scm
 # shellcheck disable=SC2086
 [ -z "$NODE_SLIM_TAGS" ] || job node-slim build_node "$T_DEBIAN" $NODE_SLIM_TAGS
+[ -z "$PY_SLIM_TAGS$RUBY_SLIM_TAGS" ] || job langs-slim build_langs_slim
 wait_jobs
-# phase 3: golang | buildpack-deps full
+# phase 3: golang | buildpack-deps full | java (jre, jdk, maven)
 # shellcheck disable=SC2086
 [ -z "$GO_TAGS" ] || job golang build_golang
 [ "$BUILD_FULL" = 1 ] && job bp-full build_full
+[ -z "$JRE_TAGS$JDK_TAGS$MAVEN_TAGS" ] || job java build_java
 wait_jobs
-# phase 4: node:20 on buildpack-deps full
+# phase 4: on buildpack-deps full: node:20 | python, ruby, rust
 # shellcheck disable=SC2086
 [ -z "$NODE_TAGS" ] || job node build_node "$T_FULL" $NODE_TAGS
+[ -z "$PY_TAGS$RUBY_TAGS$RUST_TAGS" ] || job langs-full build_langs_full
 wait_jobs
 
 # a rebuild leaves the replaced stand-ins dangling: drop those (stand-ins only)
