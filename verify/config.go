@@ -56,6 +56,7 @@ var BasePathEntries = map[string]bool{
 	"/usr/local/sbin": true, "/usr/local/bin": true, "/usr/sbin": true,
 	"/usr/bin": true, "/sbin": true, "/bin": true,
 	"/go/bin": true, "/usr/local/go/bin": true,
+	"/usr/local/cargo/bin": true, "/opt/java/openjdk/bin": true, "/usr/local/bundle/bin": true,
 }
 
 // ConfigReport is the comparison of the two images' runtime configuration.
