@@ -207,6 +207,11 @@ slim Debian image of the builder's release.`,
 		for tool, line := range needs.Tools {
 			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
 		}
+		if p.Runtime.Family == "distroless" {
+			// Every distroless image has both.
+			delete(want, "ca-certificates")
+			delete(want, "tzdata")
+		}
 		slimPolicy := u.Opts.Runtime == "" || u.Opts.Runtime == RuntimeSlim // distroless and scratch bring their own
 		if p.Ecosystem == "go" && slimPolicy && (p.Runtime.Family == "debian" || p.Runtime.Family == "distroless" && len(want) > 0) {
 			// The golang image has both; a Go program reads them at run

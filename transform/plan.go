@@ -236,6 +236,10 @@ func knownUser(family, user string) bool {
 	switch family {
 	case "node":
 		return name == "node"
+	case "dotnet-aspnet", "dotnet-runtime":
+		// .NET 8 and later images ship the non-root user app (uid 1654);
+		// an earlier image lacks it in the builder too.
+		return name == "app"
 	case "distroless":
 		return name == "nonroot" || name == "nobody"
 	}

@@ -131,20 +131,27 @@ would not run in the runtime stage.`,
 	},
 }
 
-// gemNative maps gems that compile against a system library to the Debian
-// run-time package of that library. nokogiri and sqlite3 (1.5 and later)
-// build their own copy of libxml2 and SQLite when they compile, so they
-// need nothing at run time.
+// gemNative maps gems that need a system library (or program) the full
+// ruby image supplied to the Debian package the build links (or calls);
+// devToRuntime names a -dev package's run-time library per release.
+// nokogiri builds its own libxml2, and sqlite3 1.5 and later its own
+// SQLite (gemOwnCopySince), so they need nothing at run time.
 var gemNative = map[string]string{
-	"pg":     "libpq5",
-	"mysql2": "libmariadb3",
+	"pg":          "libpq-dev",
+	"mysql2":      "default-libmysqlclient-dev",
+	"sqlite3":     "libsqlite3-dev",
+	"mini_magick": "imagemagick", // runs the convert/magick programs
 }
+
+// gemOwnCopySince is the version from which a gem carries its own copy of
+// the library.
+var gemOwnCopySince = map[string][2]int{"sqlite3": {1, 5}}
 
 // rubyNativeWords show a database adapter when the Gemfile.lock cannot be
 // read.
 var rubyNativeWords = map[string]string{"postgresql": "pg", "postgres": "pg", "mysql": "mysql2", "mysql2": "mysql2"}
 
-var gemLockRe = regexp.MustCompile(`(?m)^    ([a-z0-9_-]+) \(`)
+var gemLockRe = regexp.MustCompile(`(?m)^    ([a-z0-9_-]+) \(([0-9][^)-]*)`)
 
 // rubyNativeLibs adds the run-time libraries of gems that compiled against
 // a library of the full builder image.
@@ -162,7 +169,12 @@ func (u *Unit) rubyNativeLibs() {
 			}
 			read = true
 			for _, m := range gemLockRe.FindAllStringSubmatch(string(b), -1) {
-				found[m[1]] = name
+				if since, ok := gemOwnCopySince[m[1]]; ok {
+					if major, minor := versionParts(m[2]); major > since[0] || major == since[0] && minor >= since[1] {
+						continue
+					}
+				}
+				found[m[1]] = name + " " + m[1] + " " + m[2]
 			}
 		}
 	}
@@ -176,10 +188,22 @@ func (u *Unit) rubyNativeLibs() {
 		u.Warn(u.Stage.From.StartLine, "no Gemfile.lock in the build context: a gem built from source links the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
 	for _, gem := range mapKeys(found) {
-		if lib, ok := gemNative[gem]; ok {
-			u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
-				Why: fmt.Sprintf("the %s gem builds against %s (%s)", gem, lib, found[gem])})
+		dev, ok := gemNative[gem]
+		if !ok {
+			continue
 		}
+		lib := dev
+		if m := devToRuntime[dev]; m != nil {
+			if lib, ok = m[u.Base.Release]; !ok {
+				lib, ok = m["*"]
+			}
+			if !ok {
+				u.Warn(0, "the %s gem needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", gem, dev, u.Base.Expanded)
+				continue
+			}
+		}
+		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
+			Why: fmt.Sprintf("the %s gem needs %s at run time (%s)", gem, lib, found[gem])})
 	}
 }
 

@@ -117,7 +117,7 @@ binaries; alpine only a builder that is already musl (switching libc breaks nati
 		}
 		from := u.Stage.From.StartLine
 		if cell == "" {
-			why := row.Refused
+			why := refusedFor(row.Refused, policy)
 			if why == "" {
 				why = "the image table has no " + policy + " image for " + p.Ecosystem
 			}
@@ -148,7 +148,7 @@ binaries; alpine only a builder that is already musl (switching libc breaks nati
 			}
 		}
 		if policy == RuntimeScratch && !p.Static {
-			return refuse(from, "%s", row.Refused)
+			return refuse(from, "%s", refusedFor(row.Refused, policy))
 		}
 		rel := u.Base.Release
 		vars := map[string]string{
@@ -191,4 +191,15 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// refusedFor picks the clause of a row's Refused text that is about the
+// policy ("...; scratch has no Python" for scratch), or "" when none is.
+func refusedFor(refused, policy string) string {
+	for _, clause := range strings.Split(refused, "; ") {
+		if strings.Contains(clause, policy) {
+			return clause
+		}
+	}
+	return ""
 }

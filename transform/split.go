@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/stagesplit/stagesplit/parser"
 )
 
@@ -248,6 +249,15 @@ func (u *Unit) platformFlag() string {
 // stage, without its secret-looking variables.
 func (u *Unit) restate(s *Step) (*parser.Instruction, bool) {
 	switch c := s.In.Command.(type) {
+	case *instructions.WorkdirCommand:
+		// WORKDIR $GOPATH/src/app names a variable of the builder's image
+		// that the runtime image may not have: restate the path it meant.
+		if strings.Contains(c.Path, "$") {
+			lex := shell.NewLex(u.File.Escape)
+			if w, _, err := lex.ProcessWord(c.Path, s.Env); err == nil && !strings.Contains(w, "$") {
+				return u.File.New("WORKDIR", "WORKDIR "+Resolve(s.Workdir, w)), true
+			}
+		}
 	case *instructions.EnvCommand:
 		keep, dropped := splitSecrets(c)
 		if len(dropped) == 0 {
