@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"io/fs"
 
 	"github.com/stagesplit/stagesplit/parser"
 	"regexp"
@@ -207,6 +208,17 @@ slim Debian image of the builder's release.`,
 		for tool, line := range needs.Tools {
 			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
 		}
+		// A tool the Dockerfile installed and the container's script calls
+		// (docker-entrypoint.sh running curl) is needed at run time.
+		if script, words := u.runtimeScript(needs); script != "" {
+			for _, s := range u.Steps {
+				for _, pkg := range s.Installs {
+					if slimMissingTools[pkg] && words[pkg] && !purged[pkg] {
+						want[pkg] = reason{fmt.Sprintf("line %d installs %s and %s calls it", s.In.StartLine, pkg, script), s.In.StartLine}
+					}
+				}
+			}
+		}
 		if p.Runtime.Family == "distroless" {
 			// Every distroless image has both.
 			delete(want, "ca-certificates")
@@ -271,4 +283,43 @@ func mapKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// runtimeScript reads the script the container runs (ENTRYPOINT or CMD
+// naming a file the build context provided) and returns its name and words.
+func (u *Unit) runtimeScript(n Needs) (string, map[string]bool) {
+	if u.Context == nil {
+		return "", nil
+	}
+	for _, w := range append([]string{n.Exec}, n.ExecArgs...) {
+		if w == "" || strings.HasPrefix(w, "-") || !strings.Contains(w, ".") && !strings.Contains(w, "/") {
+			continue
+		}
+		img := Resolve(u.finalWorkdir(), w)
+		if !strings.HasPrefix(w, "/") && !strings.Contains(w, "/") {
+			// A bare name runs from PATH: look for the file a COPY put in
+			// a PATH directory.
+			for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin"} {
+				if _, ok := u.contextPath(dir + "/" + w); ok {
+					img = dir + "/" + w
+				}
+			}
+		}
+		src, ok := u.contextPath(img)
+		if !ok {
+			continue
+		}
+		b, err := fs.ReadFile(u.Context.FS, src)
+		if err != nil || len(b) > 1<<20 {
+			continue
+		}
+		words := map[string]bool{}
+		for _, f := range strings.FieldsFunc(string(b), func(r rune) bool {
+			return !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) {
+			words[f] = true
+		}
+		return w, words
+	}
+	return "", nil
 }

@@ -164,8 +164,13 @@ func (u *Unit) readNeeds() Needs {
 			n.setShell(in.StartLine, what+" is in shell form")
 			words = strings.Fields(line)
 		}
-		if len(words) > 0 && strings.HasSuffix(words[0], ".sh") {
-			n.setShell(in.StartLine, what+" runs a shell script")
+		// Any word may be the script (tini -- /entrypoint.sh): a .sh name,
+		// or a file of the build context that starts with #!.
+		for _, w := range words {
+			if strings.HasSuffix(w, ".sh") || u.scriptInContext(w) {
+				n.setShell(in.StartLine, what+" runs the script "+w)
+				break
+			}
 		}
 		if len(words) > 0 && (words[0] == "sh" || words[0] == "bash" || words[0] == "/bin/sh" || words[0] == "/bin/bash") {
 			n.setShell(in.StartLine, what+" runs a shell")
@@ -323,4 +328,32 @@ func (u *Unit) copyReferencedFiles(n Needs, arts []goArtifact) {
 			add(path.Join(roots[0], d), fmt.Sprintf("the build context has %s/, which programs read at run time", d), 0)
 		}
 	}
+}
+
+// scriptInContext reports whether a word of the run-time command is a file
+// of the build context that starts with "#!" (an interpreter script, most
+// often for /bin/sh), found where the context was copied.
+func (u *Unit) scriptInContext(w string) bool {
+	if u.Context == nil || w == "" || strings.HasPrefix(w, "-") || strings.Contains(w, "$") {
+		return false
+	}
+	img := w
+	if !strings.HasPrefix(w, "/") {
+		if !strings.Contains(w, "/") {
+			return false // a bare name: a program on PATH
+		}
+		img = Resolve(u.finalWorkdir(), w)
+	}
+	src, ok := u.contextPath(img)
+	if !ok {
+		return false
+	}
+	f, err := u.Context.FS.Open(src)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 2)
+	n, _ := f.Read(head)
+	return n == 2 && string(head) == "#!"
 }
