@@ -114,7 +114,7 @@ dropped); name an earlier stage in every COPY --from; and be left unchanged by a
 				return nil
 			}
 		}
-		if diffs := CompareConfig(before, after, u.droppedSecrets()); len(diffs) > 0 {
+		if diffs := CompareConfig(before, after, u.droppedSecrets(), u.Plan.addedPath()); len(diffs) > 0 {
 			fail("the final image config would change: %s", strings.Join(diffs, "; "))
 			return nil
 		}
@@ -171,7 +171,9 @@ func checkCopyFrom(f *parser.File) error {
 
 // CompareConfig lists the differences between two final image configs
 // that a rewrite must not introduce.
-func CompareConfig(a, b *Converted, droppedEnv map[string]bool) []string {
+// addedPath are PATH entries the rewrite adds on purpose (a venv's bin),
+// allowed anywhere in the new PATH.
+func CompareConfig(a, b *Converted, droppedEnv, addedPath map[string]bool) []string {
 	ca, cb := a.Image.Config, b.Image.Config
 	var diffs []string
 	add := func(field string, x, y any) {
@@ -224,7 +226,14 @@ func CompareConfig(a, b *Converted, droppedEnv map[string]bool) []string {
 	if !reflect.DeepEqual(ea, eb) {
 		add("Env", envList(ea), envList(eb))
 	}
-	// PATH may only gain a prefix.
+	// PATH may only gain a prefix, and the entries the rewrite adds.
+	var kept []string
+	for _, e := range pb {
+		if !addedPath[path.Clean(e)] {
+			kept = append(kept, e)
+		}
+	}
+	pb = kept
 	if len(pb) < len(pa) || !sameWords(pa, pb[len(pb)-len(pa):]) {
 		add("PATH additions", pa, pb)
 	}

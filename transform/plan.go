@@ -36,6 +36,8 @@ type Plan struct {
 	// RuntimeTail run in the runtime stage after the copies, as root
 	// (ldconfig for libraries copied into /usr/local/lib).
 	RuntimeTail []Gen
+	// AddedPath are PATH entries the rewrite adds (a venv's bin).
+	AddedPath []string
 	// Packages are system packages the ecosystem pass knows the program
 	// needs at run time (named for the runtime image); the packages pass
 	// installs them in the same RUN as the ones it finds in the Dockerfile.
@@ -356,4 +358,14 @@ func (u *Unit) scriptInContext(w string) bool {
 	head := make([]byte, 2)
 	n, _ := f.Read(head)
 	return n == 2 && string(head) == "#!"
+}
+
+func (p *Plan) addedPath() map[string]bool {
+	m := map[string]bool{}
+	if p != nil {
+		for _, e := range p.AddedPath {
+			m[path.Clean(e)] = true
+		}
+	}
+	return m
 }

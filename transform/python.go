@@ -76,6 +76,7 @@ interpreter called by absolute path are skipped with the reason.`,
 				return nil
 			}
 			venv = venvDir
+			plan.AddedPath = append(plan.AddedPath, venvDir+"/bin")
 			plan.BuilderInserts = append(plan.BuilderInserts,
 				Insert{Before: py.first.In, Gen: Gen{
 					In:   u.File.New("RUN", "RUN python -m venv "+venvDir),

@@ -64,7 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			&cli.BoolFlag{Name: "diff", Aliases: []string{"d"}, Usage: "print a unified diff instead of the rewritten file"},
 			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list the files whose rewrite differs from the file"},
 			&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "write the result to the file instead of standard output"},
-			&cli.BoolFlag{Name: "explain", Usage: "print every decision, with its reason, to standard error as path:line: pass: message"},
+			&cli.BoolFlag{Name: "explain", Usage: "print every decision, with its reason, to standard error as path:line: pass: message (a skip or warning says so first)"},
 			&cli.StringFlag{Name: "report", Usage: "print a machine-readable report to standard output instead of files (`FORMAT`: json, sarif, rdjson, github)"},
 			&cli.StringSliceFlag{Name: "skip-pass", Usage: "do not run the pass `NAME` (repeatable; see --list-passes)"},
 			&cli.BoolFlag{Name: "list-passes", Usage: "list the passes with their documentation and exit"},
@@ -311,10 +311,18 @@ func (o *options) one(path string, src []byte, ctx fs.FS, writeBack func([]byte)
 		ds := append([]transform.Decision(nil), res.Decisions...)
 		transform.SortDecisions(ds)
 		for _, d := range ds {
+			// A skip and a warning say so: they are what a reader looks for.
+			msg := d.Message
+			switch d.Action {
+			case transform.ActSkip:
+				msg = "skipped: " + msg
+			case transform.ActWarn:
+				msg = "warning: " + msg
+			}
 			if d.Line > 0 {
-				fmt.Fprintf(stderr, "%s:%d: %s: %s\n", path, d.Line, d.Pass, d.Message)
+				fmt.Fprintf(stderr, "%s:%d: %s: %s\n", path, d.Line, d.Pass, msg)
 			} else {
-				fmt.Fprintf(stderr, "%s: %s: %s\n", path, d.Pass, d.Message)
+				fmt.Fprintf(stderr, "%s: %s: %s\n", path, d.Pass, msg)
 			}
 		}
 	}
