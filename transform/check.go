@@ -227,9 +227,13 @@ func CompareConfig(a, b *Converted, droppedEnv, addedPath map[string]bool) []str
 		add("Env", envList(ea), envList(eb))
 	}
 	// PATH may only gain a prefix, and the entries the rewrite adds.
+	inA := map[string]bool{}
+	for _, e := range pa {
+		inA[path.Clean(e)] = true
+	}
 	var kept []string
 	for _, e := range pb {
-		if !addedPath[path.Clean(e)] {
+		if !addedPath[path.Clean(e)] || inA[path.Clean(e)] {
 			kept = append(kept, e)
 		}
 	}
