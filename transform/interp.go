@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"regexp"
 	"path"
 	"sort"
 	"strings"
@@ -225,4 +226,44 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		}
 	}
 	return out, ""
+}
+
+// dockerfileMentions maps the words of a Dockerfile that show a package is in
+// use (words: word -> package) to that package, with the evidence.
+func dockerfileMentions(src []byte, words map[string]string) map[string]string {
+	text := strings.ToLower(string(src))
+	found := map[string]string{}
+	for w, pkg := range words {
+		if regexp.MustCompile(`\b` + regexp.QuoteMeta(w) + `\b`).MatchString(text) {
+			found[pkg] = fmt.Sprintf("the Dockerfile mentions %q", w)
+		}
+	}
+	return found
+}
+
+// addNativePackages adds to the plan the run-time package of each found
+// language package that table maps to a Debian package (a -dev package
+// resolved per release through devToRuntime, or a program's package).
+// found maps a language package to the evidence for it.
+func (u *Unit) addNativePackages(found map[string]string, table map[string]string, article string) {
+	for _, name := range mapKeys(found) {
+		dev, ok := table[name]
+		if !ok {
+			continue
+		}
+		lib := dev
+		if m := devToRuntime[dev]; m != nil {
+			if lib, ok = m[u.Plan.Runtime.Release]; !ok {
+				if lib, ok = m[u.Base.Release]; !ok {
+					lib, ok = m["*"]
+				}
+			}
+			if !ok {
+				u.Warn(0, "%s%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", article, name, dev, u.Base.Expanded)
+				continue
+			}
+		}
+		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
+			Why: fmt.Sprintf("%s%s needs %s at run time (%s)", article, name, lib, found[name])})
+	}
 }

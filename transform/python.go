@@ -349,34 +349,12 @@ func (u *Unit) pythonNativeLibs(py pyInstalls) {
 		}
 	}
 	if !read {
-		words := strings.ToLower(string(u.File.Source))
-		for w, pkg := range pyNativeWords {
-			if regexp.MustCompile(`\b` + w + `\b`).MatchString(words) {
-				found[pkg] = fmt.Sprintf("the Dockerfile mentions %q", w)
-			}
+		for pkg, why := range dockerfileMentions(u.File.Source, pyNativeWords) {
+			found[pkg] = why
 		}
 		u.Warn(u.Stage.From.StartLine, "no requirements file in the build context: a package without a wheel for this platform builds against the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
-	for _, name := range mapKeys(found) {
-		dev, ok := pyNative[name]
-		if !ok {
-			continue
-		}
-		lib := dev
-		if m := devToRuntime[dev]; m != nil {
-			if lib, ok = m[u.Plan.Runtime.Release]; !ok {
-				if lib, ok = m[u.Base.Release]; !ok {
-					lib, ok = m["*"]
-				}
-			}
-			if !ok {
-				u.Warn(0, "%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", name, dev, u.Base.Expanded)
-				continue
-			}
-		}
-		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
-			Why: fmt.Sprintf("%s needs %s at run time (%s)", name, lib, found[name])})
-	}
+	u.addNativePackages(found, pyNative, "")
 }
 
 func init() {

@@ -179,32 +179,12 @@ func (u *Unit) rubyNativeLibs() {
 		}
 	}
 	if !read {
-		src := strings.ToLower(string(u.File.Source))
-		for w, gem := range rubyNativeWords {
-			if regexp.MustCompile(`\b` + w + `\b`).MatchString(src) {
-				found[gem] = fmt.Sprintf("the Dockerfile mentions %q", w)
-			}
+		for gem, why := range dockerfileMentions(u.File.Source, rubyNativeWords) {
+			found[gem] = why
 		}
 		u.Warn(u.Stage.From.StartLine, "no Gemfile.lock in the build context: a gem built from source links the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
-	for _, gem := range mapKeys(found) {
-		dev, ok := gemNative[gem]
-		if !ok {
-			continue
-		}
-		lib := dev
-		if m := devToRuntime[dev]; m != nil {
-			if lib, ok = m[u.Base.Release]; !ok {
-				lib, ok = m["*"]
-			}
-			if !ok {
-				u.Warn(0, "the %s gem needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", gem, dev, u.Base.Expanded)
-				continue
-			}
-		}
-		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
-			Why: fmt.Sprintf("the %s gem needs %s at run time (%s)", gem, lib, found[gem])})
-	}
+	u.addNativePackages(found, gemNative, "the ")
 }
 
 func init() {
