@@ -2,8 +2,8 @@ package transform
 
 import (
 	"fmt"
-	"regexp"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -245,7 +245,8 @@ func dockerfileMentions(src []byte, words map[string]string) map[string]string {
 // language package that table maps to a Debian package (a -dev package
 // resolved per release through devToRuntime, or a program's package).
 // found maps a language package to the evidence for it.
-func (u *Unit) addNativePackages(found map[string]string, table map[string]string, article string) {
+// label formats a package's name ("the %s gem").
+func (u *Unit) addNativePackages(found map[string]string, table map[string]string, label string) {
 	for _, name := range mapKeys(found) {
 		dev, ok := table[name]
 		if !ok {
@@ -259,11 +260,11 @@ func (u *Unit) addNativePackages(found map[string]string, table map[string]strin
 				}
 			}
 			if !ok {
-				u.Warn(0, "%s%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", article, name, dev, u.Base.Expanded)
+				u.Warn(0, "%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", fmt.Sprintf(label, name), dev, u.Base.Expanded)
 				continue
 			}
 		}
 		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
-			Why: fmt.Sprintf("%s%s needs %s at run time (%s)", article, name, lib, found[name])})
+			Why: fmt.Sprintf("%s needs %s at run time (%s)", fmt.Sprintf(label, name), lib, found[name])})
 	}
 }

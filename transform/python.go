@@ -354,7 +354,7 @@ func (u *Unit) pythonNativeLibs(py pyInstalls) {
 		}
 		u.Warn(u.Stage.From.StartLine, "no requirements file in the build context: a package without a wheel for this platform builds against the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
-	u.addNativePackages(found, pyNative, "")
+	u.addNativePackages(found, pyNative, "%s")
 }
 
 func init() {

@@ -184,7 +184,7 @@ func (u *Unit) rubyNativeLibs() {
 		}
 		u.Warn(u.Stage.From.StartLine, "no Gemfile.lock in the build context: a gem built from source links the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
-	u.addNativePackages(found, gemNative, "the ")
+	u.addNativePackages(found, gemNative, "the %s gem")
 }
 
 func init() {
