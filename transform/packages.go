@@ -141,7 +141,8 @@ slim Debian image of the builder's release.`,
 		}
 		want := map[string]reason{}
 		musl := u.Base.Libc == "musl"
-		sourceLine := 0 // the first RUN that adds a package source
+		sourceLine := 0     // the first RUN that adds a package source
+		recommends := false // a program was installed with its recommended packages
 		for _, s := range u.Steps {
 			if sourceLine == 0 && s.In.Keyword == "run" && aptSourceRe.MatchString(string(s.In.Raw)) {
 				sourceLine = s.In.StartLine
@@ -198,6 +199,9 @@ slim Debian image of the builder's release.`,
 					continue
 				}
 				want[pkg] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time", s.In.StartLine, pkg), s.In.StartLine}
+				if installsRecommends(s) {
+					recommends = true
+				}
 			}
 		}
 		for _, pk := range p.Packages {
@@ -258,7 +262,7 @@ slim Debian image of the builder's release.`,
 				line = want[n].line
 			}
 		}
-		in := u.installRun(p.Runtime, names)
+		in := u.installRun(p.Runtime, names, recommends)
 		p.RuntimeRuns = append([]Gen{{In: in, Why: strings.Join(why, "; "), Line: line}}, p.RuntimeRuns...)
 		return nil
 	},
@@ -266,14 +270,34 @@ slim Debian image of the builder's release.`,
 
 // installRun is the RUN that installs packages on the runtime image,
 // written the way the official images do (no recommends, no apt lists).
-func (u *Unit) installRun(rt Image, pkgs []string) *parser.Instruction {
+// recommends keeps apt's recommended packages, as the original had them
+// for a program it installed (imagemagick's coders, for one).
+func (u *Unit) installRun(rt Image, pkgs []string, recommends bool) *parser.Instruction {
 	if rt.Libc == "musl" || rt.Family == "alpine" {
 		return u.File.New("RUN", "RUN apk add --no-cache "+strings.Join(pkgs, " "))
 	}
+	flag := "--no-install-recommends "
+	if recommends {
+		flag = ""
+	}
 	return u.File.New("RUN",
 		"RUN apt-get update",
-		"    && apt-get install -y --no-install-recommends "+strings.Join(pkgs, " "),
+		"    && apt-get install -y "+flag+strings.Join(pkgs, " "),
 		"    && rm -rf /var/lib/apt/lists/*")
+}
+
+// installsRecommends reports whether an apt install of the step keeps the
+// recommended packages (no --no-install-recommends).
+func installsRecommends(s *Step) bool {
+	for _, c := range s.Commands {
+		name := c.Name()
+		if (name == "apt-get" || name == "apt") && len(c.Args) > 1 && contains(c.Args[1:], "install") {
+			if !hasFlag(c.Args, "--no-install-recommends") && !anyPrefix(c.Args, "-oAPT::Install-Recommends") && !contains(c.Args, "APT::Install-Recommends=false") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func mapKeys[V any](m map[string]V) []string {
