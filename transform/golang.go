@@ -407,6 +407,8 @@ func goBinDir(env func(string) string) string {
 	return path.Join(strings.Split(gopath, ":")[0], "bin")
 }
 
+var plainFileRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\.[A-Za-z][A-Za-z0-9]{0,4}$`)
+
 var goVarRe = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))`)
 
 // expandKnown replaces $NAME and ${NAME} by the values the RUN's own
@@ -1121,8 +1123,10 @@ func shellScript(args []string) (string, bool) {
 
 // runNeeds is n with the run-time command's words replaced by those of
 // every command the container runs, so that copyReferencedFiles sees the
-// paths inside an sh -c script rather than the script as one word.
-// host:port and URL arguments are left out: they are not files.
+// paths inside an sh -c script rather than the script as one word. Only
+// words that can name a file are kept: not host:port or URLs, not what
+// echo prints, and a bare name with a dot (v1.2, "server...") only when
+// the build context has such a file.
 func (u *Unit) runNeeds(n Needs, run []Command) Needs {
 	if len(run) == 0 {
 		return n
@@ -1130,9 +1134,25 @@ func (u *Unit) runNeeds(n Needs, run []Command) Needs {
 	wd := u.finalWorkdir()
 	n.Exec, n.ExecArgs = "", nil
 	for _, c := range run {
+		switch c.Name() {
+		case "echo", "printf", "test", "[", "exit", "sleep", "export", "set", "cd", "trap", "kill", "wait":
+			continue
+		}
 		for _, w := range c.Args {
 			if strings.Contains(w, ":") {
 				continue
+			}
+			name := w
+			if _, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
+				name = v
+			}
+			if !strings.Contains(name, "/") && path.Ext(name) != "" && !strings.Contains(name, "$") {
+				if u.Context != nil && !u.inContext(Resolve(c.Dir, name)) {
+					continue
+				}
+				if u.Context == nil && !plainFileRe.MatchString(name) {
+					continue
+				}
 			}
 			if c.Dir != wd && !strings.HasPrefix(w, "/") && !strings.HasPrefix(w, "-") && !strings.Contains(w, "$") {
 				w = Resolve(c.Dir, w)
