@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/build/constraint"
@@ -45,8 +46,9 @@ vendor or nested modules; //go:build ignore files and other systems' files left 
 mode (Go before 1.11, 1.11-1.12 under $GOPATH/src, 1.13-1.15 without go.mod) a binary is named after
 its directory. Without the build context, a program the container runs by bare name is taken from
 $GOBIN, and the decision says so. The container's command is read through sh -c scripts, shell
-form and tini/dumb-init/exec/env wrappers: a binary it runs by bare name goes to /usr/local/bin,
-and the files it names in the build context are copied. cgo is off when CGO_ENABLED=0 is set; it
+form and tini/dumb-init/exec/env wrappers: a binary it (or a shell script from the build context it
+runs) runs by bare name goes to /usr/local/bin, and the files it names in the build context are
+copied. cgo is off when CGO_ENABLED=0 is set; it
 is proven unused when the build context is present and no .go file imports "C" and no required
 module is known to need it, and then CGO_ENABLED=0 is added so the binary is static. Otherwise the
 binary is dynamically linked to glibc and must run on the same Debian release as the builder.`,
@@ -66,6 +68,7 @@ binary is dynamically linked to glibc and must run on the same Debian release as
 			return nil
 		}
 		run := u.containerCommands()
+		scripted := append(append([]Command{}, run...), u.scriptCommands(run)...)
 		var arts []goArtifact
 		var unsure []goUnsure
 		for _, s := range u.Steps {
@@ -85,7 +88,7 @@ binary is dynamically linked to glibc and must run on the same Debian release as
 				}
 			}
 		}
-		arts, ok := u.goSettleUnsure(arts, unsure, run)
+		arts, ok := u.goSettleUnsure(arts, unsure, scripted)
 		if !ok {
 			return nil
 		}
@@ -101,7 +104,7 @@ binary is dynamically linked to glibc and must run on the same Debian release as
 		// Copy each binary; one the container runs by bare name goes where
 		// the runtime's PATH finds it.
 		bare := map[string]bool{}
-		for _, c := range run {
+		for _, c := range scripted {
 			if !strings.Contains(c.Args[0], "/") && !strings.Contains(c.Args[0], "$") {
 				bare[c.Args[0]] = true
 			}
@@ -1178,4 +1181,35 @@ func (u *Unit) copiesFileNamed(name string) bool {
 		}
 	}
 	return false
+}
+
+// scriptCommands are the commands of the shell scripts from the build
+// context that the container runs by path (CMD ["/start.sh"]), so that a
+// binary they run by bare name is put on the runtime's PATH too.
+func (u *Unit) scriptCommands(run []Command) []Command {
+	var out []Command
+	for _, c := range run {
+		p := c.Args[0]
+		if !strings.Contains(p, "/") || strings.Contains(p, "$") {
+			continue
+		}
+		rel, ok := u.contextFileFor(Resolve(c.Dir, p))
+		if !ok {
+			continue
+		}
+		data, err := fs.ReadFile(u.Context.FS, rel)
+		if err != nil || !(strings.HasSuffix(p, ".sh") || bytes.HasPrefix(data, []byte("#!/bin/sh")) || bytes.HasPrefix(data, []byte("#!/bin/bash")) || bytes.HasPrefix(data, []byte("#!/usr/bin/env bash"))) {
+			continue
+		}
+		cmds, err := ParseScript(string(data), c.Dir)
+		if err != nil {
+			continue
+		}
+		for _, sc := range cmds {
+			if sc.Args = u.stripWrappers(sc.Args); len(sc.Args) > 0 && !strings.HasPrefix(sc.Args[0], "$") {
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
 }

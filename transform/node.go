@@ -30,7 +30,8 @@ Then the builder keeps the full image and, after the last build step, drops the 
 one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
 same tag and release. A global npm install is repeated in the runtime only for packages whose
 programs the container runs (its command, the package.json script it starts, an entrypoint script
-from the build context); build tools stay in the builder.`,
+from the build context); build tools stay in the builder. A file is skipped when a node script is
+given an absolute path outside the app directory: what it writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -95,6 +96,10 @@ from the build context); build tools stay in the builder.`,
 		}
 		if wd := u.finalWorkdir(); wd != appDir && !strings.HasPrefix(wd, strings.TrimSuffix(appDir, "/")+"/") {
 			u.Skip(installLine, "dependencies are installed in %s but the container runs in %s: cannot tell which files the app needs", appDir, normDir(wd))
+			return nil
+		}
+		if line, why := u.nodeWritesOutside(appDir); why != "" {
+			u.Skip(line, "%s", why)
 			return nil
 		}
 		u.Fact(installLine, "%s installs the dependencies of the app in %s", pm, appDir)
@@ -1248,4 +1253,43 @@ func nonFlags(args []string) []string {
 func envIs(e EnvView, k, want string) bool {
 	v, ok := e.Get(k)
 	return ok && v == want
+}
+
+// nodeScriptRunners run a script file whose effects cannot be read.
+var nodeScriptRunners = map[string]bool{"node": true, "ts-node": true, "tsx": true, "babel-node": true, "bun": true, "deno": true}
+
+// nodeWritesOutside finds a RUN that has a script given an absolute path
+// outside the app directory (node scripts/fetch-geoip.js /usr/share/GeoIP):
+// whatever it writes there would not reach the runtime, which receives
+// the app directory and the files the Dockerfile's own commands are seen
+// to write.
+func (u *Unit) nodeWritesOutside(appDir string) (int, string) {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if args, ok := nodeExecTool(c); ok {
+				c.Args = args
+			}
+			if !nodeScriptRunners[c.Name()] {
+				continue
+			}
+			script := true
+			for _, a := range c.Args[1:] {
+				if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+					a = v
+				} else if !strings.HasPrefix(a, "-") && script {
+					script = false // the script file itself is read, not written
+					continue
+				}
+				if !strings.HasPrefix(a, "/") || strings.Contains(a, "$") {
+					continue
+				}
+				p := path.Clean(a)
+				if p == appDir || strings.HasPrefix(p, strings.TrimSuffix(appDir, "/")+"/") || p == "/dev/null" || p == "/tmp" || strings.HasPrefix(p, "/tmp/") || strings.HasPrefix(p, "/dev/") {
+					continue
+				}
+				return s.In.StartLine, fmt.Sprintf("line %d runs %s: the script is given %s, outside the app directory %s, and what it writes there is not known, so the runtime would not get it", s.In.StartLine, strings.Join(c.Args, " "), p, appDir)
+			}
+		}
+	}
+	return 0, ""
 }
