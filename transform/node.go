@@ -1,23 +1,37 @@
 package transform
 
 import (
+	"encoding/json"
 	"fmt"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"io/fs"
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 var passNode = &Pass{
 	Name: "node",
 	Doc: `Plans the split of a Node.js image (npm, yarn or pnpm).
-The app directory is where the dependencies are installed. The builder keeps the full image (compilers
-for native modules, the dev dependencies for the build); after the last build step it drops the dev
-dependencies (npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production), unless the
-start command needs one of them. The runtime is the slim image of the same tag and release, and
-receives the whole app directory: package.json (npm start reads it), the production node_modules
-and the build output. Global npm installs are repeated in the runtime.`,
+The app directory is where the dependencies are installed. With package.json in the build context,
+a stage "deps" repeats the instructions up to the install with NODE_ENV=production, and the runtime
+gets its node_modules, the original's COPYs from the build context and the build outputs, read from
+the scripts the RUNs after the install start: tsc's outDir (of the tsconfig -p names, following
+extends), the defaults or flags of vite, webpack (or its config's output.path), Next.js, Create
+React App, Nest, parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes
+them unknown. That plan is not used when a step after the install runs something whose outputs are
+unknown or that writes node_modules (prisma generate, npm rebuild, a node script), changes modes or
+owners, when the container (through the package.json script it starts) or an install lifecycle
+script runs a devDependency, or when the file node runs is neither in the context nor in an output.
+Then the builder keeps the full image and, after the last build step, drops the dev dependencies
+(npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
+one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
+same tag and release. A global npm install is repeated in the runtime only for packages whose
+programs the container runs (its command, the package.json script it starts, an entrypoint script
+from the build context); build tools stay in the builder. A file is skipped when a node script is
+given an absolute path outside the app directory: what it writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -31,7 +45,7 @@ and the build output. Global npm installs are repeated in the runtime.`,
 		}
 		var pm, appDir string
 		var installLine int
-		var globals []string
+		var globals []nodeGlobal
 		var installStep *Step
 		prodOnly := false
 		var builds []string
@@ -43,8 +57,8 @@ and the build output. Global npm installs are repeated in the runtime.`,
 				}
 				switch {
 				case tool == "npm" && (verb == "install" || verb == "i" || verb == "ci" || verb == "add"):
-					if hasFlag(c.Args, "-g", "--global") {
-						globals = append(globals, strings.Join(c.Args, " "))
+					if hasFlag(c.Args, "-g", "--global", "--location=global") {
+						globals = append(globals, nodeGlobal{Cmd: c, Line: s.In.StartLine})
 						continue
 					}
 					if verb != "ci" && len(nonFlags(c.Args[2:])) > 0 {
@@ -84,9 +98,14 @@ and the build output. Global npm installs are repeated in the runtime.`,
 			u.Skip(installLine, "dependencies are installed in %s but the container runs in %s: cannot tell which files the app needs", appDir, normDir(wd))
 			return nil
 		}
+		if line, why := u.nodeWritesOutside(appDir); why != "" {
+			u.Skip(line, "%s", why)
+			return nil
+		}
 		u.Fact(installLine, "%s installs the dependencies of the app in %s", pm, appDir)
+		outs, outWhy := u.nodeBuildOutputs(installStep, appDir)
 		if len(builds) > 0 {
-			u.Fact(0, "build scripts: %s%s", strings.Join(builds, ", "), u.nodeOutputNote())
+			u.Fact(0, "build scripts: %s%s", strings.Join(builds, ", "), nodeOutputNote(outs, outWhy))
 		}
 
 		rt, why := slimOf(u.Base)
@@ -105,7 +124,8 @@ and the build output. Global npm installs are repeated in the runtime.`,
 		plan := &Plan{Ecosystem: "node", Runtime: rt}
 		u.Plan = plan
 
-		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, len(globals) > 0); why == "" {
+		plan.RuntimeRuns = append(plan.RuntimeRuns, u.nodeGlobalRuns(globals)...)
+		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy); why == "" {
 			if deps.Name != "" {
 				plan.Stages = append(plan.Stages, deps)
 			}
@@ -134,50 +154,697 @@ and the build output. Global npm installs are repeated in the runtime.`,
 		}
 		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir,
 			Why: "the app directory: package.json, production node_modules and the build output", Line: installLine})
-		for _, g := range globals {
-			plan.RuntimeRuns = append(plan.RuntimeRuns, Gen{
-				In:  u.File.New("RUN", "RUN "+g),
-				Why: "a global npm install lives outside the app directory: install it again in the runtime",
-			})
-		}
 		return nil
 	},
 }
 
-var (
-	startDirRe  = regexp.MustCompile(`node\s+(\S+)/`)
-	yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
-)
+var yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
 
-// nodeOutputNote names the build output directory when the context shows it.
-func (u *Unit) nodeOutputNote() string {
-	if dir, how := u.nodeOutputDir(); dir != "" {
-		return fmt.Sprintf("; output %s/ (%s)", dir, how)
+// nodeGlobal is a global npm install (npm install -g).
+type nodeGlobal struct {
+	Cmd  Command
+	Line int
+}
+
+// nodeOut is a directory a build step writes, relative to the app
+// directory.
+type nodeOut struct {
+	Dir  string
+	How  string
+	Line int
+}
+
+// nodeOutputNote names the build output directories when they are known.
+func nodeOutputNote(outs []nodeOut, why string) string {
+	if why != "" || len(outs) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, o := range outs {
+		parts = append(parts, fmt.Sprintf("%s/ (%s)", o.Dir, o.How))
+	}
+	return "; output " + strings.Join(parts, ", ")
+}
+
+// nodeBinPackage maps the programs of common npm packages to the package
+// that provides them, where the names differ.
+var nodeBinPackage = map[string]string{
+	"tsc": "typescript", "tsserver": "typescript", "nest": "@nestjs/cli", "ng": "@angular/cli",
+	"vue-cli-service": "@vue/cli-service", "babel": "@babel/cli", "swc": "@swc/cli",
+	"sequelize": "sequelize-cli", "pm2-runtime": "pm2", "pm2-docker": "pm2", "pm2-dev": "pm2",
+	"run-s": "npm-run-all", "run-p": "npm-run-all", "hs": "http-server", "svelte-kit": "@sveltejs/kit",
+	"remix": "@remix-run/dev", "nuxi": "nuxt", "yarnpkg": "yarn", "pnpx": "pnpm", "conc": "concurrently",
+	"cpx": "cpx", "ts-node-dev": "ts-node-dev", "tsnd": "ts-node-dev",
+}
+
+// nodeScriptBuiltins are yarn and pnpm subcommands, not package scripts.
+var nodeScriptBuiltins = map[string]bool{
+	"install": true, "i": true, "add": true, "remove": true, "rm": true, "upgrade": true, "up": true, "update": true,
+	"global": true, "exec": true, "dlx": true, "info": true, "init": true, "link": true, "unlink": true,
+	"cache": true, "config": true, "why": true, "audit": true, "outdated": true, "prune": true,
+	"rebuild": true, "list": true, "ls": true, "pack": true, "publish": true, "import": true,
+	"fetch": true, "store": true, "ci": true, "dedupe": true, "patch": true, "workspace": true,
+	"workspaces": true, "bin": true, "version": true, "login": true, "logout": true, "create": true,
+	"node": true, "set": true, "plugin": true, "npm": true, "env": true, "setup": true, "deploy": true,
+}
+
+// nodeScriptRef is the package.json script a command runs (npm start, npm
+// run build, yarn build, pnpm run build).
+func nodeScriptRef(c Command) (string, bool) {
+	args := nonFlags(c.Args[1:])
+	if len(args) == 0 {
+		return "", false
+	}
+	switch c.Name() {
+	case "npm":
+		switch args[0] {
+		case "start", "test", "stop", "restart", "t", "tst":
+			return args[0], true
+		case "run", "run-script", "rum", "urn":
+			if len(args) > 1 {
+				return args[1], true
+			}
+		}
+	case "yarn", "pnpm":
+		if args[0] == "run" || args[0] == "run-script" {
+			if len(args) > 1 {
+				return args[1], true
+			}
+			return "", false
+		}
+		if !nodeScriptBuiltins[args[0]] {
+			return args[0], true
+		}
+	}
+	return "", false
+}
+
+// nodeExecTool is the program npx, npm exec, pnpm exec/dlx or yarn
+// exec/dlx runs, with its arguments.
+func nodeExecTool(c Command) ([]string, bool) {
+	var rest []string
+	switch c.Name() {
+	case "npx", "pnpx":
+		rest = c.Args[1:]
+	case "npm", "pnpm", "yarn":
+		if len(c.Args) > 2 && (c.Args[1] == "exec" || c.Args[1] == "dlx" || c.Args[1] == "x") {
+			rest = c.Args[2:]
+		} else {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			return rest[i+1:], len(rest) > i+1
+		case a == "-p" || a == "--package" || a == "-c" || a == "--call":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			return rest[i:], true
+		}
+	}
+	return nil, false
+}
+
+// nodeCommands expands commands through the package.json scripts they
+// run (with their pre and post scripts), npx and the like, and cross-env,
+// so that each command is a program and its arguments. missing names a
+// script that package.json lacks.
+func (u *Unit) nodeCommands(cmds []Command, depth int) (out []Command, missing string) {
+	var scripts map[string]string
+	if u.Context != nil && u.Context.Package != nil {
+		scripts = u.Context.Package.Scripts
+	}
+	for _, c := range cmds {
+		for len(c.Args) > 0 && (c.Name() == "cross-env" || c.Name() == "cross-env-shell") {
+			// cross-env itself is a package (often a devDependency).
+			out = append(out, Command{Args: c.Args[:1], Env: c.Env, Dir: c.Dir})
+			args := c.Args[1:]
+			for len(args) > 0 && strings.Contains(args[0], "=") && !strings.HasPrefix(args[0], "-") {
+				args = args[1:]
+			}
+			c.Args = args
+		}
+		if len(c.Args) == 0 {
+			continue
+		}
+		if args, ok := nodeExecTool(c); ok {
+			out = append(out, c) // npx itself: a package tool the container may need
+			c.Args = args
+			out = append(out, c)
+			continue
+		}
+		name, ok := nodeScriptRef(c)
+		if !ok || depth > 4 {
+			out = append(out, c)
+			continue
+		}
+		if scripts == nil && (u.Context == nil || u.Context.Package == nil) {
+			if missing == "" {
+				missing = name
+			}
+			continue
+		}
+		if name == "start" && scripts["start"] == "" && c.Name() == "npm" {
+			// npm's default start script.
+			c.Args = []string{"node", "server.js"}
+			out = append(out, c)
+			continue
+		}
+		if _, ok := scripts[name]; !ok {
+			if missing == "" {
+				missing = name
+			}
+			continue
+		}
+		for _, n := range []string{"pre" + name, name, "post" + name} {
+			script, ok := scripts[n]
+			if !ok {
+				continue
+			}
+			sub, err := ParseScript(script, c.Dir)
+			if err != nil {
+				if missing == "" {
+					missing = n
+				}
+				continue
+			}
+			more, m := u.nodeCommands(sub, depth+1)
+			if missing == "" {
+				missing = m
+			}
+			out = append(out, more...)
+		}
+	}
+	return out, missing
+}
+
+// nodeDevDep is the devDependency whose program c runs, or "".
+func (u *Unit) nodeDevDep(c Command) string {
+	if u.Context == nil || u.Context.Package == nil {
+		return ""
+	}
+	p := u.Context.Package
+	name := c.Args[0]
+	if _, rest, ok := strings.Cut(name, "node_modules/.bin/"); ok {
+		name = rest
+	} else if strings.Contains(name, "/") {
+		return ""
+	}
+	pkg := name
+	if m, ok := nodeBinPackage[name]; ok {
+		pkg = m
+	}
+	for _, k := range []string{pkg, name} {
+		if p.DevDependencies[k] != "" && p.Dependencies[k] == "" {
+			return k
+		}
 	}
 	return ""
 }
 
-// nodeOutputDir is the directory the build script writes, relative to the
-// app directory, as the build context shows it; "" when unknown.
-func (u *Unit) nodeOutputDir() (dir, how string) {
-	c := u.Context
-	if c == nil || c.Package == nil {
-		return "", ""
+// nodeRunDevDep is a devDependency the container's command runs, directly
+// or through the package.json script it starts, and how it is reached.
+func (u *Unit) nodeRunDevDep() (pkg, via string) {
+	for _, c := range u.containerCommands() {
+		expanded, _ := u.nodeCommands([]Command{c}, 0)
+		for _, e := range expanded {
+			if d := u.nodeDevDep(e); d != "" {
+				via := "the container"
+				if name, ok := nodeScriptRef(c); ok {
+					via = fmt.Sprintf("%s %s", c.Name(), name)
+					if name != "start" && name != "test" {
+						via = fmt.Sprintf("%s run %s", c.Name(), name)
+					}
+				}
+				return d, via
+			}
+		}
 	}
-	build := c.Package.Scripts["build"]
-	switch {
-	case strings.Contains(build, "next build"):
-		return ".next", "Next.js"
-	case strings.Contains(build, "react-scripts build"):
-		return "build", "Create React App"
-	case strings.Contains(build, "vite build"), strings.Contains(build, "webpack"), strings.Contains(build, "rollup"), strings.Contains(build, "esbuild"), strings.Contains(build, "parcel build"):
-		return "dist", "bundler convention"
-	case strings.Contains(build, "tsc") && c.TSOutDir != "" && c.TSOutDir != ".":
-		return c.TSOutDir, "tsconfig.json outDir"
+	return "", ""
+}
+
+// nodeFrameworksOwnVite are packages that run vite build with an output
+// directory of their own.
+var nodeFrameworksOwnVite = []string{"@sveltejs/kit", "@remix-run/dev", "@react-router/dev", "nuxt", "astro", "@analogjs/platform", "@solidjs/start", "@tanstack/start", "vike", "laravel-vite-plugin"}
+
+var (
+	webpackOutRe  = regexp.MustCompile(`(?s)output\s*:\s*\{[^}]*?path\s*:\s*path\.(?:resolve|join)\(\s*__dirname\s*,\s*['"]([^'"]+)['"]\s*\)`)
+	ngOutputRe    = regexp.MustCompile(`"outputPath"\s*:\s*(?:"([^"]*)"|\{\s*"base"\s*:\s*"([^"]*)")`)
+	nodeNoOutputs = map[string]bool{
+		"rm": true, "rimraf": true, "del": true, "del-cli": true, "echo": true, "true": true, "eslint": true,
+		"prettier": true, "jest": true, "vitest": true, "mocha": true, "tsc-alias": true, "test": true,
+		"[": true, "exit": true, "cd": true, "set": true, "export": true, "stylelint": true, "lint-staged": true,
+		"cross-env": true, "cross-env-shell": true,
 	}
-	if start := c.Package.Scripts["start"]; start != "" {
-		if m := startDirRe.FindStringSubmatch(start); m != nil {
-			return path.Clean(m[1]), "the start script runs a file there"
+)
+
+// nodeToolOutputs lists the directories (relative to the app directory)
+// a build command writes. why is set when they cannot be known, or when
+// the command may write into node_modules.
+func (u *Unit) nodeToolOutputs(c Command, appDir string) (outs []nodeOut, why string) {
+	rel := func(p string) (string, bool) {
+		abs := Resolve(c.Dir, p)
+		r := strings.TrimPrefix(abs, strings.TrimSuffix(appDir, "/")+"/")
+		if r == abs || r == "" || r == "node_modules" || strings.HasPrefix(r, "node_modules/") || strings.Contains(p, "$") {
+			return "", false
+		}
+		return r, true
+	}
+	flag := func(names ...string) string {
+		for i, a := range c.Args {
+			for _, n := range names {
+				if a == n && i+1 < len(c.Args) {
+					return c.Args[i+1]
+				}
+				if v, ok := strings.CutPrefix(a, n+"="); ok {
+					return v
+				}
+			}
+		}
+		return ""
+	}
+	one := func(dir, how string) ([]nodeOut, string) {
+		r, ok := rel(dir)
+		if !ok {
+			return nil, fmt.Sprintf("%s writes %s, outside the app directory or into node_modules", strings.Join(c.Args, " "), dir)
+		}
+		return []nodeOut{{Dir: r, How: how}}, ""
+	}
+	text := strings.Join(c.Args, " ")
+	args := nonFlags(c.Args[1:])
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	name := c.Name()
+	if d := nodeBinPackage[name]; d == "" && strings.Contains(c.Args[0], "node_modules/.bin/") {
+		name = path.Base(c.Args[0])
+	}
+	switch name {
+	case "tsc":
+		if hasFlag(c.Args, "--noEmit") {
+			return nil, ""
+		}
+		if d := flag("--outDir"); d != "" {
+			return one(d, "tsc --outDir")
+		}
+		cfg := flag("-p", "--project")
+		if cfg == "" && (hasFlag(c.Args, "-b") || hasFlag(c.Args, "--build")) && len(args) > 0 {
+			cfg = args[0]
+		}
+		if cfg == "" {
+			cfg = "tsconfig.json"
+		}
+		return u.tsconfigOut(c, appDir, cfg, "tsc")
+	case "nest":
+		if sub != "build" {
+			return nil, fmt.Sprintf("%s: not a build", text)
+		}
+		if cfg := flag("-p", "--path"); cfg != "" {
+			return u.tsconfigOut(c, appDir, cfg, "nest build")
+		}
+		if f, has := u.contextConfig(appDir, "nest-cli", "tsConfigPath"); has {
+			return nil, fmt.Sprintf("%s: %s names its own tsconfig", text, f)
+		}
+		for _, cfg := range []string{"tsconfig.build.json", "tsconfig.json"} {
+			if r, ok := u.appRel(Resolve(c.Dir, cfg), appDir); ok && u.Context != nil {
+				if _, err := fs.Stat(u.Context.FS, r); err == nil {
+					return u.tsconfigOut(c, appDir, cfg, "nest build")
+				}
+			}
+		}
+		return nil, fmt.Sprintf("%s: neither tsconfig.build.json nor tsconfig.json is in the build context", text)
+	case "vite":
+		if sub != "build" {
+			return nil, fmt.Sprintf("%s: not a build", text)
+		}
+		if d := flag("--outDir"); d != "" {
+			return one(d, "vite build --outDir")
+		}
+		for _, fw := range nodeFrameworksOwnVite {
+			if u.Context.Package.Dependencies[fw] != "" || u.Context.Package.DevDependencies[fw] != "" {
+				return nil, fmt.Sprintf("%s: %s chooses its own output directory", text, fw)
+			}
+		}
+		if f, has := u.contextConfig(appDir, "vite.config", "outDir"); has {
+			return nil, fmt.Sprintf("%s: %s sets build.outDir", text, f)
+		}
+		return one("dist", "vite's default")
+	case "next":
+		switch sub {
+		case "build":
+			if f, has := u.contextConfig(appDir, "next.config", "distDir"); has {
+				return nil, fmt.Sprintf("%s: %s sets distDir", text, f)
+			}
+			return one(".next", "Next.js")
+		case "export":
+			return one(flagOr(flag("-o", "--outdir"), "out"), "next export")
+		}
+		return nil, fmt.Sprintf("%s: not a build", text)
+	case "react-scripts":
+		if sub == "build" {
+			return one("build", "Create React App")
+		}
+	case "vue-cli-service":
+		if sub == "build" {
+			if d := flag("--dest", "-d"); d != "" {
+				return one(d, "vue-cli-service --dest")
+			}
+			if f, has := u.contextConfig(appDir, "vue.config", "outputDir"); has {
+				return nil, fmt.Sprintf("%s: %s sets outputDir", text, f)
+			}
+			return one("dist", "Vue CLI's default")
+		}
+	case "webpack", "webpack-cli":
+		if d := flag("--output-path", "-o"); d != "" {
+			return one(d, "webpack --output-path")
+		}
+		for _, ext := range []string{"js", "cjs", "mjs", "ts"} {
+			f := "webpack.config." + ext
+			if cfg := flag("--config", "-c"); cfg != "" {
+				f = cfg
+			}
+			r, ok := u.appRel(Resolve(c.Dir, f), appDir)
+			if !ok || u.Context == nil {
+				break
+			}
+			data, err := fs.ReadFile(u.Context.FS, r)
+			if err != nil {
+				continue
+			}
+			if m := webpackOutRe.FindSubmatch(data); m != nil {
+				return one(path.Join(path.Dir(f), string(m[1])), f+" output.path")
+			}
+			return nil, fmt.Sprintf("%s: the output path in %s is not a plain path.resolve(__dirname, ...)", text, f)
+		}
+		return one("dist", "webpack's default")
+	case "parcel":
+		if sub == "build" {
+			return one(flagOr(flag("--dist-dir", "-d"), "dist"), "parcel build")
+		}
+	case "esbuild":
+		if d := flag("--outdir"); d != "" {
+			return one(d, "esbuild --outdir")
+		}
+		if f := flag("--outfile"); f != "" && path.Dir(f) != "." {
+			return one(path.Dir(f), "esbuild --outfile")
+		}
+		return nil, fmt.Sprintf("%s: no output directory", text)
+	case "tsup":
+		if d := flag("--out-dir", "-d"); d != "" {
+			return one(d, "tsup --out-dir")
+		}
+		if f, has := u.contextConfig(appDir, "tsup.config", "outDir"); has {
+			return nil, fmt.Sprintf("%s: %s sets outDir", text, f)
+		}
+		return one("dist", "tsup's default")
+	case "rollup":
+		if d := flag("--dir", "-d"); d != "" {
+			return one(d, "rollup --dir")
+		}
+		if f := flag("--file", "-o"); f != "" && path.Dir(f) != "." {
+			return one(path.Dir(f), "rollup --file")
+		}
+		return nil, fmt.Sprintf("%s: the output is set in rollup's config", text)
+	case "babel":
+		if d := flag("--out-dir", "-d"); d != "" {
+			return one(d, "babel --out-dir")
+		}
+		return nil, fmt.Sprintf("%s: no --out-dir", text)
+	case "astro":
+		if sub == "build" {
+			if f, has := u.contextConfig(appDir, "astro.config", "outDir"); has {
+				return nil, fmt.Sprintf("%s: %s sets outDir", text, f)
+			}
+			return one("dist", "Astro's default")
+		}
+	case "ng":
+		if sub != "build" || u.Context == nil {
+			break
+		}
+		r, ok := u.appRel(Resolve(c.Dir, "angular.json"), appDir)
+		data, err := fs.ReadFile(u.Context.FS, r)
+		if !ok || err != nil {
+			break
+		}
+		ms := ngOutputRe.FindAllSubmatch(data, -1)
+		for _, m := range ms {
+			p := string(m[1]) + string(m[2])
+			if p != "dist" && !strings.HasPrefix(p, "dist/") {
+				return nil, fmt.Sprintf("%s: angular.json's outputPath %s", text, p)
+			}
+		}
+		if len(ms) > 0 {
+			return one("dist", "angular.json outputPath")
+		}
+	case "mkdir", "cp", "mv", "copyfiles", "cpx", "cpy", "ln", "curl", "wget", "chmod", "chown":
+		// Files written outside the app directory are not the app
+		// directory's plan to carry; inside it, new directories and copy
+		// destinations are outputs.
+		var targets []string
+		switch name {
+		case "mkdir":
+			targets = args
+		case "curl":
+			targets = []string{flag("-o", "--output")}
+		case "wget":
+			targets = []string{flag("-O", "--output-document")}
+		default:
+			if len(args) > 1 {
+				targets = args[len(args)-1:]
+			}
+		}
+		if name == "chmod" || name == "chown" {
+			// A COPY repeated from the build context would not carry the
+			// mode or owner, wherever the file is.
+			return nil, fmt.Sprintf("%s changes modes or owners, which a COPY repeated from the build context does not carry", text)
+		}
+		for _, t := range targets {
+			if t == "" || t == "-" {
+				return nil, fmt.Sprintf("%s: what it writes is not known", text)
+			}
+			abs := Resolve(c.Dir, t)
+			if abs != appDir && !strings.HasPrefix(abs, strings.TrimSuffix(appDir, "/")+"/") {
+				continue
+			}
+			switch name {
+			case "mkdir", "cp", "mv", "copyfiles", "cpx", "cpy":
+				o, why := one(t, name)
+				if why != "" {
+					return nil, why
+				}
+				outs = append(outs, o...)
+			default:
+				return nil, fmt.Sprintf("%s writes %s in the app directory", text, t)
+			}
+		}
+		return outs, ""
+	case "prisma":
+		return nil, fmt.Sprintf("%s writes into node_modules (the generated client)", text)
+	case "npm", "yarn", "pnpm":
+		if hasFlag(c.Args, "-g", "--global", "--location=global") {
+			return nil, "" // outside the app directory: nodeGlobalRuns decides
+		}
+		return nil, fmt.Sprintf("%s can change node_modules", text)
+	case "apt-get", "apt", "apk", "useradd", "adduser", "groupadd", "addgroup":
+		return nil, "" // the system, which the packages and split passes carry
+	default:
+		if nodeNoOutputs[name] {
+			return nil, ""
+		}
+	}
+	return nil, fmt.Sprintf("%s: what it writes is not known", text)
+}
+
+func flagOr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// contextConfig finds a tool's config file (base name without extension)
+// in the app directory of the build context, and reports whether it
+// mentions key.
+func (u *Unit) contextConfig(appDir, base, key string) (string, bool) {
+	if u.Context == nil {
+		return "", false
+	}
+	for _, ext := range []string{"js", "ts", "mjs", "cjs", "mts", "cts"} {
+		f := base + "." + ext
+		r, _ := u.appRel(path.Join(appDir, f), appDir)
+		if data, err := fs.ReadFile(u.Context.FS, r); err == nil {
+			return f, strings.Contains(string(data), key)
+		}
+	}
+	return "", false
+}
+
+// appRel maps a path in the app directory to the build context: through
+// a COPY . of the context when there is one, else taking the app
+// directory for the context root (COPY package.json tsconfig.json ./).
+func (u *Unit) appRel(abs, appDir string) (string, bool) {
+	if r, ok := u.contextRel(abs); ok {
+		return r, true
+	}
+	if abs == appDir {
+		return ".", true
+	}
+	r := strings.TrimPrefix(abs, strings.TrimSuffix(appDir, "/")+"/")
+	return r, r != abs
+}
+
+// tsconfigOut is the outDir of a tsconfig (a file or a directory holding
+// tsconfig.json), following relative extends; no outDir means tsc writes
+// next to the sources, which cannot be listed.
+func (u *Unit) tsconfigOut(c Command, appDir, cfg, how string) ([]nodeOut, string) {
+	if u.Context == nil {
+		return nil, fmt.Sprintf("%s: no build context to read %s from", strings.Join(c.Args, " "), cfg)
+	}
+	abs := Resolve(c.Dir, cfg)
+	for depth := 0; depth < 4; depth++ {
+		r, ok := u.appRel(abs, appDir)
+		if !ok {
+			return nil, fmt.Sprintf("%s: %s is outside the app directory", strings.Join(c.Args, " "), abs)
+		}
+		data, err := fs.ReadFile(u.Context.FS, r)
+		if err != nil {
+			if data, err = fs.ReadFile(u.Context.FS, path.Join(r, "tsconfig.json")); err != nil {
+				return nil, fmt.Sprintf("%s: %s is not in the build context", strings.Join(c.Args, " "), cfg)
+			}
+			abs = path.Join(abs, "tsconfig.json")
+		}
+		var ts struct {
+			Extends         any `json:"extends"`
+			CompilerOptions struct {
+				OutDir string `json:"outDir"`
+				NoEmit bool   `json:"noEmit"`
+			} `json:"compilerOptions"`
+		}
+		if err := json.Unmarshal(stripJSONC(data), &ts); err != nil {
+			return nil, fmt.Sprintf("%s: cannot read %s: %v", strings.Join(c.Args, " "), path.Base(abs), err)
+		}
+		if ts.CompilerOptions.NoEmit {
+			return nil, ""
+		}
+		if ts.CompilerOptions.OutDir != "" {
+			out := Resolve(path.Dir(abs), ts.CompilerOptions.OutDir)
+			r := strings.TrimPrefix(out, strings.TrimSuffix(appDir, "/")+"/")
+			if r == out || r == "node_modules" || strings.HasPrefix(r, "node_modules/") {
+				return nil, fmt.Sprintf("%s: outDir %s is outside the app directory", strings.Join(c.Args, " "), out)
+			}
+			return []nodeOut{{Dir: r, How: path.Base(abs) + " outDir"}}, ""
+		}
+		ext, _ := ts.Extends.(string)
+		if ext == "" || !strings.HasPrefix(ext, ".") {
+			break
+		}
+		if !strings.HasSuffix(ext, ".json") {
+			ext += ".json"
+		}
+		abs = Resolve(path.Dir(abs), ext)
+	}
+	return nil, fmt.Sprintf("%s: no outDir in %s, so tsc writes next to the sources", strings.Join(c.Args, " "), cfg)
+}
+
+// nodeBuildOutputs lists what the RUN steps after the dependency install
+// write, through the package.json scripts they run. why is set when a
+// step runs something whose outputs are not known or that can change
+// node_modules.
+func (u *Unit) nodeBuildOutputs(install *Step, appDir string) (outs []nodeOut, why string) {
+	after := false
+	for _, s := range u.Steps {
+		if s == install {
+			after = true
+			continue
+		}
+		if !after || s.In.Keyword != "run" {
+			continue
+		}
+		if len(s.Commands) == 0 {
+			return nil, fmt.Sprintf("line %d: its shell could not be read", s.In.StartLine)
+		}
+		if u.Context == nil || u.Context.Package == nil {
+			return nil, fmt.Sprintf("line %d runs %s, and without package.json what it writes is not known", s.In.StartLine, s.Commands[0].Name())
+		}
+		cmds, missing := u.nodeCommands(s.Commands, 0)
+		if missing != "" {
+			return nil, fmt.Sprintf("line %d runs the script %s, which package.json does not have", s.In.StartLine, missing)
+		}
+		for _, c := range cmds {
+			if _, isExec := nodeExecTool(c); isExec {
+				continue // the program it runs follows
+			}
+			got, w := u.nodeToolOutputs(c, appDir)
+			if w != "" {
+				return nil, fmt.Sprintf("line %d: %s", s.In.StartLine, w)
+			}
+			for _, o := range got {
+				o.Line = s.In.StartLine
+				outs = append(outs, o)
+			}
+		}
+	}
+	// A directory inside another output is copied with it.
+	var kept []nodeOut
+	for _, o := range outs {
+		inside := false
+		for _, p := range outs {
+			if p.Dir != o.Dir && strings.HasPrefix(o.Dir, p.Dir+"/") {
+				inside = true
+			}
+		}
+		dup := false
+		for _, k := range kept {
+			dup = dup || k.Dir == o.Dir
+		}
+		if !inside && !dup {
+			kept = append(kept, o)
+		}
+	}
+	return kept, ""
+}
+
+// nodeRunFile is the script file `node FILE` runs at container start (the
+// first one), relative to the app directory, and the command's text.
+func (u *Unit) nodeRunFile(appDir string) (rel, text string) {
+	for _, c := range u.containerCommands() {
+		cmds, _ := u.nodeCommands([]Command{c}, 0)
+		for _, e := range cmds {
+			if e.Name() != "node" {
+				continue
+			}
+			for i := 1; i < len(e.Args); i++ {
+				a := e.Args[i]
+				if a == "-r" || a == "--require" || a == "--import" || a == "--loader" || a == "-e" || a == "--eval" {
+					if a == "-e" || a == "--eval" {
+						return "", ""
+					}
+					i++
+					continue
+				}
+				if strings.HasPrefix(a, "-") {
+					continue
+				}
+				if a == "." || strings.HasSuffix(a, "/") {
+					main := "index.js"
+					if u.Context != nil && u.Context.Package != nil && u.Context.Package.Main != "" {
+						main = u.Context.Package.Main
+					}
+					a = path.Join(a, main)
+				}
+				abs := Resolve(e.Dir, a)
+				r := strings.TrimPrefix(abs, strings.TrimSuffix(appDir, "/")+"/")
+				if r == abs {
+					return "", ""
+				}
+				return r, strings.Join(e.Args, " ")
+			}
 		}
 	}
 	return "", ""
@@ -188,19 +855,37 @@ func (u *Unit) nodeOutputDir() (dir, how string) {
 // NODE_ENV=production (npm, yarn and pnpm then leave out the dev
 // dependencies), and the runtime receives its node_modules, the build
 // context's files by repeating the original's COPY instructions, and the
-// build output. A source change then rebuilds neither the dependencies nor
-// their layer. It needs the build context to be sure of the output
-// directory and that nothing else after the install writes files; why says
-// what is missing.
-func (u *Unit) nodeDepsPlan(install *Step, appDir string, globals bool) (st Stage, copies []Copy, why string) {
+// build outputs. A source change then rebuilds neither the dependencies
+// nor their layer. It needs the build context to be sure of the output
+// directories, that nothing after the install changes node_modules, and
+// that no script the production install or the container runs needs a
+// dev dependency; why says what is missing.
+func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy string) (st Stage, copies []Copy, why string) {
 	if u.Context == nil || u.Context.Package == nil {
 		return st, nil, "no package.json in the build context"
 	}
-	if globals {
-		return st, nil, "a global npm install"
-	}
-	if tool := runsPackageTool(u.runtimeNeeds()); tool != "" && u.Context.Package.DevDependencies[tool] != "" {
+	pj := u.Context.Package
+	if tool := runsPackageTool(u.runtimeNeeds()); tool != "" && pj.DevDependencies[tool] != "" {
 		return st, nil, fmt.Sprintf("the container runs %s, a devDependency", tool)
+	}
+	if pkg, via := u.nodeRunDevDep(); pkg != "" {
+		return st, nil, fmt.Sprintf("%s runs %s, a devDependency, which the deps stage's production install leaves out", via, pkg)
+	}
+	for _, life := range []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"} {
+		script, ok := pj.Scripts[life]
+		if !ok {
+			continue
+		}
+		cmds, err := ParseScript(script, appDir)
+		if err != nil {
+			return st, nil, fmt.Sprintf("package.json's %s script cannot be read: %v", life, err)
+		}
+		cmds, _ = u.nodeCommands(cmds, 0)
+		for _, c := range cmds {
+			if d := u.nodeDevDep(c); d != "" {
+				return st, nil, fmt.Sprintf("package.json's %s script runs %s, a devDependency, which the deps stage's production install leaves out", life, d)
+			}
+		}
 	}
 	for _, c := range install.Commands {
 		switch c.Name() {
@@ -218,11 +903,9 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, globals bool) (st Stag
 			idx = i
 		}
 	}
-	outDir, _ := u.nodeOutputDir()
 	final := u.finalWorkdir()
 	lex := shell.NewLex(u.File.Escape)
 	var replays []Copy
-	built, buildLine := false, 0
 	for i, s := range u.Steps {
 		if !s.FileChanging() {
 			continue
@@ -240,27 +923,30 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, globals bool) (st Stag
 			}
 			replays = append(replays, Copy{Replay: s.In, Line: s.In.StartLine, Why: "files from the build context, as the original copies them"})
 		case *instructions.RunCommand:
-			if i < idx {
-				continue // system packages and the like: repeated in deps, mapped by the packages pass
+			// Before the install: system packages and the like, repeated in
+			// deps and mapped by the packages pass. After it: the build,
+			// whose outputs nodeBuildOutputs listed.
+			if i > idx && outWhy != "" {
+				return st, nil, outWhy
 			}
-			if i == idx {
-				continue
-			}
-			for _, cmd := range s.Commands {
-				if !isNodeBuild(cmd) {
-					return st, nil, fmt.Sprintf("line %d runs %s after the install", s.In.StartLine, cmd.Name())
-				}
-			}
-			built, buildLine = true, s.In.StartLine
 		default:
 			return st, nil, fmt.Sprintf("line %d is an ADD", s.In.StartLine)
 		}
 	}
-	if built && outDir == "" {
-		return st, nil, "the build output directory is unknown"
+	if file, text := u.nodeRunFile(appDir); file != "" {
+		found := false
+		for _, o := range outs {
+			found = found || strings.HasPrefix(file, o.Dir+"/")
+		}
+		if !found {
+			r, _ := u.appRel(path.Join(appDir, file), appDir)
+			if _, err := fs.Stat(u.Context.FS, r); err != nil {
+				return st, nil, fmt.Sprintf("the container runs %s, and %s is neither in the build context nor in a known build output", text, file)
+			}
+		}
 	}
 	nm := path.Join(appDir, "node_modules")
-	if len(u.Context.Package.DevDependencies) == 0 {
+	if len(pj.DevDependencies) == 0 {
 		// Nothing to leave out: the builder's node_modules are the
 		// production ones, and their COPY is cached by content.
 		copies = append(copies, Copy{Src: nm, Dst: nm, Line: install.In.StartLine,
@@ -277,23 +963,203 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, globals bool) (st Stag
 			Why: "production node_modules from the deps stage"})
 	}
 	copies = append(copies, replays...)
-	if built {
-		out := path.Join(appDir, outDir)
-		copies = append(copies, Copy{Src: out, Dst: out, Line: buildLine, Why: "the build output"})
+	for _, o := range outs {
+		out := path.Join(appDir, o.Dir)
+		why := "the build output"
+		if len(outs) > 1 {
+			why = fmt.Sprintf("a build output (%s)", o.How)
+		}
+		copies = append(copies, Copy{Src: out, Dst: out, Line: o.Line, Why: why})
 	}
 	return st, copies, ""
 }
 
-// isNodeBuild reports whether a command runs a package script or a node
-// build tool, which writes only the build output.
-func isNodeBuild(c Command) bool {
-	switch c.Name() {
-	case "npm", "yarn", "pnpm":
-		return len(c.Args) > 1 && (c.Args[1] == "run" || c.Args[1] == "run-script" || c.Args[1] == "build")
-	case "npx", "tsc":
-		return true
+// nodeGlobalPrograms are the programs of packages commonly installed
+// globally, where they differ from the package name.
+var nodeGlobalPrograms = map[string][]string{
+	"pm2":           {"pm2", "pm2-runtime", "pm2-docker", "pm2-dev"},
+	"typescript":    {"tsc", "tsserver"},
+	"@nestjs/cli":   {"nest"},
+	"@angular/cli":  {"ng"},
+	"http-server":   {"http-server", "hs"},
+	"npm":           {"npm", "npx"},
+	"yarn":          {"yarn", "yarnpkg"},
+	"pnpm":          {"pnpm", "pnpx"},
+	"sequelize-cli": {"sequelize", "sequelize-cli"},
+	"npm-run-all":   {"npm-run-all", "run-s", "run-p"},
+	"concurrently":  {"concurrently", "conc"},
+	"@vue/cli":      {"vue"},
+	"ts-node":       {"ts-node", "ts-node-esm", "ts-node-script"},
+}
+
+// nodeGlobalRuns repeats in the runtime the global npm installs whose
+// programs the container runs (its command, and the package.json scripts
+// that command starts); the others (build tools) stay in the builder.
+// When the container runs a script that cannot be read, all are
+// repeated.
+func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
+	if len(globals) == 0 {
+		return nil
 	}
-	return false
+	progs, opaque := u.nodeRunPrograms()
+	var out []Gen
+	for _, g := range globals {
+		c := g.Cmd
+		var keep, leave, flags []string
+		for _, a := range c.Args[2:] {
+			if strings.HasPrefix(a, "-") {
+				flags = append(flags, a)
+				continue
+			}
+			name := a
+			if i := strings.LastIndex(a, "@"); i > 0 {
+				name = a[:i]
+			}
+			bins, ok := nodeGlobalPrograms[name]
+			if !ok {
+				bins = []string{path.Base(name)}
+			}
+			used := opaque != "" || strings.Contains(a, "$")
+			for _, b := range bins {
+				used = used || progs[b]
+			}
+			if used {
+				keep = append(keep, a)
+			} else {
+				leave = append(leave, a)
+			}
+		}
+		if len(leave) > 0 {
+			var bins []string
+			for _, a := range leave {
+				name := a
+				if i := strings.LastIndex(a, "@"); i > 0 {
+					name = a[:i]
+				}
+				if b, ok := nodeGlobalPrograms[name]; ok {
+					bins = append(bins, b...)
+				} else {
+					bins = append(bins, path.Base(name))
+				}
+			}
+			their := "its"
+			if len(leave) > 1 {
+				their = "their"
+			}
+			u.Fact(g.Line, "global npm install of %s stays in the builder: the container's command runs none of %s programs (%s)", strings.Join(leave, ", "), their, strings.Join(bins, ", "))
+		}
+		if len(keep) == 0 {
+			continue
+		}
+		text := strings.Join(c.Args, " ")
+		if len(leave) > 0 {
+			text = strings.Join(append(append(append([]string{}, c.Args[:2]...), flags...), keep...), " ")
+		}
+		why := fmt.Sprintf("the container's command runs a program of %s, installed globally (outside the app directory): install it again in the runtime", strings.Join(keep, ", "))
+		if opaque != "" {
+			why = fmt.Sprintf("a global npm install lives outside the app directory, and %s: install it again in the runtime", opaque)
+		}
+		out = append(out, Gen{In: u.File.New("RUN", "RUN "+text), Why: why, Line: g.Line})
+	}
+	return out
+}
+
+// nodeRunPrograms is the set of programs the container runs, through the
+// package.json scripts it starts and the scripts from the build context it
+// runs. opaque says why it may run others that cannot be seen.
+func (u *Unit) nodeRunPrograms() (map[string]bool, string) {
+	progs := map[string]bool{}
+	opaque := ""
+	var visit func(cmds []Command, depth int)
+	visit = func(cmds []Command, depth int) {
+		expanded, missing := u.nodeCommands(cmds, 0)
+		if missing != "" && opaque == "" {
+			opaque = fmt.Sprintf("the container runs the package.json script %s, which cannot be read", missing)
+		}
+		for i, c := range expanded {
+			if c.Args = u.stripWrappers(c.Args); len(c.Args) == 0 {
+				continue
+			}
+			p := c.Args[0]
+			if strings.HasPrefix(p, "$") {
+				// exec "$@" in an entrypoint script: it runs its arguments.
+				if (p == "$@" || p == "${@}") && depth > 0 {
+					continue
+				}
+				if opaque == "" {
+					opaque = fmt.Sprintf("the container runs %s, which is not known", p)
+				}
+				continue
+			}
+			progs[path.Base(p)] = true
+			if !strings.Contains(p, "/") && !strings.HasSuffix(p, ".sh") {
+				continue
+			}
+			if path.Base(p) == "node" || depth > 2 {
+				continue
+			}
+			rel, ok := u.contextFileFor(Resolve(c.Dir, p))
+			if !ok {
+				if strings.HasSuffix(p, ".sh") && opaque == "" {
+					opaque = fmt.Sprintf("the container runs %s, which cannot be read", p)
+				}
+				continue
+			}
+			data, err := fs.ReadFile(u.Context.FS, rel)
+			if err != nil {
+				continue
+			}
+			sub, err := ParseScript(string(data), c.Dir)
+			if err != nil {
+				if opaque == "" {
+					opaque = fmt.Sprintf("the container runs %s, whose shell cannot be read", p)
+				}
+				continue
+			}
+			visit(sub, depth+1)
+			if depth == 0 {
+				// An entrypoint script given the CMD as arguments: the
+				// words after it are a command too.
+				if rest := c.Args[1:]; len(rest) > 0 && i == 0 {
+					visit(u.splitCommand(rest, c.Dir, 0), depth+1)
+				}
+			}
+		}
+	}
+	visit(u.containerCommands(), 0)
+	return progs, opaque
+}
+
+// contextFileFor maps a file in the image to the build context file a
+// COPY put there.
+func (u *Unit) contextFileFor(abs string) (string, bool) {
+	if u.Context == nil {
+		return "", false
+	}
+	if rel, ok := u.contextRel(abs); ok {
+		if _, err := fs.Stat(u.Context.FS, rel); err == nil {
+			return rel, true
+		}
+	}
+	lex := shell.NewLex(u.File.Escape)
+	for _, s := range u.Steps {
+		sd, ok := contextCopy(s)
+		if !ok || len(sd.SourcePaths) != 1 {
+			continue
+		}
+		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
+		if err != nil {
+			continue
+		}
+		d := Resolve(s.Workdir, dest)
+		src := path.Clean(sd.SourcePaths[0])
+		if d == abs || (strings.HasSuffix(dest, "/") && path.Join(d, path.Base(src)) == abs) {
+			if _, err := fs.Stat(u.Context.FS, src); err == nil {
+				return src, true
+			}
+		}
+	}
+	return "", false
 }
 
 // nodePrune returns the command that removes dev dependencies, or "".
@@ -314,13 +1180,9 @@ func (u *Unit) nodePrune(pm string, n Needs) string {
 			u.Fact(0, "package.json has no devDependencies: nothing to prune")
 			return ""
 		}
-		if start, ok := c.Package.Scripts["start"]; ok && u.startsWithNpm(n) {
-			if f := strings.Fields(start); len(f) > 0 {
-				if _, dev := c.Package.DevDependencies[f[0]]; dev {
-					u.Warn(n.ExecLine, "npm start runs %s, a devDependency: dev dependencies are kept", f[0])
-					return ""
-				}
-			}
+		if pkg, via := u.nodeRunDevDep(); pkg != "" {
+			u.Warn(n.ExecLine, "%s runs %s, a devDependency: dev dependencies are kept", via, pkg)
+			return ""
 		}
 	}
 	switch pm {
@@ -366,10 +1228,6 @@ func runsPackageTool(n Needs) string {
 	return ""
 }
 
-func (u *Unit) startsWithNpm(n Needs) bool {
-	return (n.Exec == "npm" || n.Exec == "yarn" || n.Exec == "pnpm") && len(n.ExecArgs) > 0 && n.ExecArgs[0] == "start"
-}
-
 // nodeRuntime maps a node builder image to its slim sibling.
 func hasFlag(args []string, flags ...string) bool {
 	for _, a := range args {
@@ -395,4 +1253,43 @@ func nonFlags(args []string) []string {
 func envIs(e EnvView, k, want string) bool {
 	v, ok := e.Get(k)
 	return ok && v == want
+}
+
+// nodeScriptRunners run a script file whose effects cannot be read.
+var nodeScriptRunners = map[string]bool{"node": true, "ts-node": true, "tsx": true, "babel-node": true, "bun": true, "deno": true}
+
+// nodeWritesOutside finds a RUN that has a script given an absolute path
+// outside the app directory (node scripts/fetch-geoip.js /usr/share/GeoIP):
+// whatever it writes there would not reach the runtime, which receives
+// the app directory and the files the Dockerfile's own commands are seen
+// to write.
+func (u *Unit) nodeWritesOutside(appDir string) (int, string) {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if args, ok := nodeExecTool(c); ok {
+				c.Args = args
+			}
+			if !nodeScriptRunners[c.Name()] {
+				continue
+			}
+			script := true
+			for _, a := range c.Args[1:] {
+				if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+					a = v
+				} else if !strings.HasPrefix(a, "-") && script {
+					script = false // the script file itself is read, not written
+					continue
+				}
+				if !strings.HasPrefix(a, "/") || strings.Contains(a, "$") {
+					continue
+				}
+				p := path.Clean(a)
+				if p == appDir || strings.HasPrefix(p, strings.TrimSuffix(appDir, "/")+"/") || p == "/dev/null" || p == "/tmp" || strings.HasPrefix(p, "/tmp/") || strings.HasPrefix(p, "/dev/") {
+					continue
+				}
+				return s.In.StartLine, fmt.Sprintf("line %d runs %s: the script is given %s, outside the app directory %s, and what it writes there is not known, so the runtime would not get it", s.In.StartLine, strings.Join(c.Args, " "), p, appDir)
+			}
+		}
+	}
+	return 0, ""
 }
