@@ -129,6 +129,18 @@ func (u *Unit) carryEffects() {
 		if replayed[s.In] {
 			continue // repeated in the runtime stage as it is
 		}
+		if c, ok := s.In.Command.(*instructions.CopyCommand); ok && c.From == "" && len(c.SourceContents) > 0 {
+			// COPY <<EOF /etc/app.yaml: a file written from the Dockerfile.
+			if dest, _, err := lex.ProcessWord(c.DestPath, s.Env); err == nil {
+				for _, sc := range c.SourceContents {
+					target := Resolve(s.Workdir, dest)
+					if strings.HasSuffix(dest, "/") {
+						target = path.Join(target, sc.Path)
+					}
+					add(target, fmt.Sprintf("line %d writes it from the Dockerfile", line), line)
+				}
+			}
+		}
 		if srcs, dest, destDir, ok := copyOf(s, lex); ok {
 			for _, src := range srcs {
 				target := dest

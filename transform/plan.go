@@ -132,7 +132,8 @@ func (u *Unit) readNeeds() Needs {
 		switch c := s.In.Command.(type) {
 		case *instructions.EntrypointCommand:
 			ep, epWords, epShell = s.In, c.CmdLine, c.PrependShell
-			cmd, cmdWords = nil, nil // ENTRYPOINT resets an earlier CMD
+			// An ENTRYPOINT resets the base image's CMD, not one this
+			// stage set before it (BuildKit's dispatchEntrypoint).
 		case *instructions.CmdCommand:
 			cmd, cmdWords, cmdShell = s.In, c.CmdLine, c.PrependShell
 		case *instructions.UserCommand:
@@ -281,6 +282,9 @@ func (u *Unit) needsUserReplay(n Needs) bool {
 // the build context has them they go into the runtime next to the binary.
 var assetDirs = []string{"templates", "static", "public", "assets", "web", "views", "config", "configs", "migrations", "locales", "i18n", "www"}
 
+// fileExtRe is an extension a file the command names may have.
+var fileExtRe = regexp.MustCompile(`^\.[A-Za-z][A-Za-z0-9]{0,7}$`)
+
 // copyReferencedFiles adds copies for the files the run-time command names
 // by path (a config file, a script) and, for a binary, the asset
 // directories of the build context.
@@ -308,10 +312,17 @@ func (u *Unit) copyReferencedFiles(n Needs, arts []goArtifact) {
 		if _, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
 			w = v
 		}
-		if !strings.Contains(w, "/") && path.Ext(w) == "" {
+		// Only what can name a file: not an address (0.0.0.0:8080), a
+		// version (v1.2) or a URL.
+		if strings.ContainsAny(w, ":@ ") || !strings.Contains(w, "/") && !fileExtRe.MatchString(path.Ext(w)) {
 			continue
 		}
 		p := Resolve(wd, w)
+		if u.Context != nil {
+			if _, ok := u.contextPath(p); !ok {
+				continue // not from the build context: the build made it, or it is not a file
+			}
+		}
 		for _, r := range roots {
 			if p != r && strings.HasPrefix(p, strings.TrimSuffix(r, "/")+"/") {
 				add(p, fmt.Sprintf("the container's command names %s", w), n.ExecLine)
