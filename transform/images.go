@@ -161,6 +161,9 @@ func defaultRelease(im Image) string {
 		}
 		return ""
 	}
+	if im.Tag == "latest" {
+		im.Variant = ""
+	}
 	if im.Variant != "" && im.Variant != "slim" {
 		return ""
 	}
@@ -190,6 +193,9 @@ func defaultRelease(im Image) string {
 		}
 		if major == 1 && minor >= 70 {
 			return "bookworm"
+		}
+		if major == 1 && minor >= 55 {
+			return "bullseye" // before the bookworm switch of 2023-06
 		}
 	case "python":
 		// 3.9 and later were still built after the trixie switch; 3.8

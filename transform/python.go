@@ -64,7 +64,9 @@ interpreter called by absolute path are skipped with the reason.`,
 				return nil
 			}
 		}
-		if e := needs.Exec; py.venv == "" && (strings.HasPrefix(e, "/usr/local/bin/") || strings.HasPrefix(e, "/usr/bin/")) && !pythonPathRe.MatchString(e) && !u.installedByPackage(path.Base(e)) {
+		// pip puts console scripts in /usr/local/bin of the official
+		// image; /usr/bin is the distribution packages'.
+		if e := needs.Exec; py.venv == "" && strings.HasPrefix(e, "/usr/local/bin/") && !pythonPathRe.MatchString(e) && !u.installedByPackage(path.Base(e)) {
 			u.Skip(needs.ExecLine, "the container runs %s by absolute path: pip's console scripts would be in the virtual environment's bin instead", e)
 			return nil
 		}
