@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -68,6 +69,7 @@ func (u *Unit) carryEffects() {
 	// worked in and the build context was copied into. A compiled
 	// program needs nothing of them but its artifacts, which the
 	// ecosystem pass copies already.
+	seenMkdir := map[string]bool{}
 	compiled := map[string]bool{"go": true, "rust": true, "c": true, "java": true, "dotnet": true}[p.Ecosystem]
 	var trees []string
 	if compiled {
@@ -83,9 +85,17 @@ func (u *Unit) carryEffects() {
 		}
 		trees = append(trees, u.contextDirs()...)
 	}
+	// A directory a non-root user owns (mkdir + chown for its data) must
+	// exist in the runtime even inside a source tree.
+	nonRoot := func() bool { n := u.runtimeNeeds(); return n.User != "" && normUser(n.User) != "0" && n.User != "root" }()
 	skip := func(x string) bool {
 		if x == "" || x == "/" || systemDirs[x] || secretFiles[path.Base(x)] || strings.Contains(x, "$") {
 			return true
+		}
+		if nonRoot && seenMkdir[x] {
+			if owner, _ := u.recursiveChown(x, 0); owner != "" {
+				return covered(x)
+			}
 		}
 		for _, b := range buildOnlyPlaces {
 			if _, ok := under(x, b); ok {
@@ -101,6 +111,9 @@ func (u *Unit) carryEffects() {
 	}
 	seen := map[string]bool{}
 	add := func(x, why string, line int) {
+		if strings.Contains(why, "creates it") {
+			seenMkdir[path.Clean(x)] = true
+		}
 		x = path.Clean(x)
 		if seen[x] || skip(x) {
 			return
@@ -147,6 +160,19 @@ func (u *Unit) carryEffects() {
 				if destDir && src != "." && !strings.HasSuffix(src, "/") && !strings.ContainsAny(src, "*?[") && (u.Context == nil || !u.contextIsDir(src)) {
 					target = path.Join(dest, path.Base(src))
 				}
+				if systemDirs[path.Clean(target)] && !skip(path.Join(target, "x")) {
+					// A directory's contents into /usr/local/bin: the files
+					// it brings, as the build context lists them.
+					if u.Context == nil || !u.contextIsDir(strings.TrimSuffix(src, "/")) {
+						u.Skip(line, "line %d copies %s into %s, a system directory: without the build context the files it adds are not known", line, src, target)
+						return
+					}
+					entries, _ := fs.ReadDir(u.Context.FS, strings.TrimSuffix(src, "/"))
+					for _, e := range entries {
+						add(path.Join(target, e.Name()), fmt.Sprintf("line %d copies it there from the build context", line), line)
+					}
+					continue
+				}
 				add(target, fmt.Sprintf("line %d copies it there from the build context", line), line)
 			}
 			continue
@@ -166,8 +192,15 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 	args := c.Args[1:]
 	at := func(p string) string { return Resolve(c.Dir, expandVars(p, s.Env, c.Env)) }
 	why := func(verb string) string { return fmt.Sprintf("line %d %s it", line, verb) }
+	for _, w := range c.Writes {
+		add(w, why("writes"), line)
+	}
 	name := c.Name()
 	switch name {
+	case "tee":
+		for _, a := range nonFlags(args) {
+			add(at(a), why("writes"), line)
+		}
 	case "mkdir", "touch":
 		for i := 0; i < len(args); i++ {
 			if args[i] == "-m" || args[i] == "--mode" {
@@ -199,28 +232,20 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 			add(target, why("writes"), line)
 		}
 	case "curl":
-		for i, a := range args {
-			if (a == "-o" || a == "--output") && i+1 < len(args) {
-				add(at(args[i+1]), why("downloads"), line)
-			}
+		if v, ok := optValue(args, 'o', "--output"); ok {
+			add(at(v), why("downloads"), line)
 		}
 	case "wget":
-		for i, a := range args {
-			if (a == "-O" || a == "--output-document") && i+1 < len(args) && args[i+1] != "-" {
-				add(at(args[i+1]), why("downloads"), line)
-			}
+		if v, ok := optValue(args, 'O', "--output-document"); ok && v != "-" {
+			add(at(v), why("downloads"), line)
 		}
 	case "tar":
-		for i, a := range args {
-			if (a == "-C" || a == "--directory") && i+1 < len(args) {
-				add(at(args[i+1]), why("unpacks into"), line)
-			}
+		if dir, ok := optValue(args, 'C', "--directory"); ok {
+			u.unpackedInto(at(dir), tarMembers(args), line, add)
 		}
 	case "unzip":
-		for i, a := range args {
-			if a == "-d" && i+1 < len(args) {
-				add(at(args[i+1]), why("unpacks into"), line)
-			}
+		if dir, ok := optValue(args, 'd', ""); ok {
+			u.unpackedInto(at(dir), nil, line, add)
 		}
 	case "git":
 		if len(args) >= 3 && args[0] == "clone" {
@@ -306,4 +331,78 @@ func anyPrefix(args []string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// optValue finds the value of a short option, alone (-o X), attached
+// (-oX), or last in a group (-sSLo X), or of its long form (--output X,
+// --output=X).
+func optValue(args []string, short byte, long string) (string, bool) {
+	for i, a := range args {
+		switch {
+		case long != "" && a == long || a == "-"+string(short):
+			if i+1 < len(args) {
+				return args[i+1], true
+			}
+		case long != "" && strings.HasPrefix(a, long+"="):
+			return strings.TrimPrefix(a, long+"="), true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-':
+			if j := strings.IndexByte(a[1:], short); j >= 0 {
+				if rest := a[2+j:]; rest != "" {
+					if j == 0 {
+						return rest, true // -oFILE
+					}
+					continue // the letter is inside a group with more after it: not this option
+				}
+				if i+1 < len(args) {
+					return args[i+1], true // -sSLo FILE
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// tarMembers are the member names a tar command extracts, when it names
+// them (tar -xzf a.tgz -C /usr/local/bin migrate).
+func tarMembers(args []string) []string {
+	var out []string
+	skipNext := false
+	for i, a := range args {
+		if skipNext {
+			skipNext = false
+			continue
+		}
+		if strings.HasPrefix(a, "-") {
+			// The values of -f, -C and their long forms.
+			if a == "-C" || a == "-f" || a == "--directory" || a == "--file" || !strings.HasPrefix(a, "--") && strings.ContainsAny(a[len(a)-1:], "fC") {
+				skipNext = true
+			}
+			continue
+		}
+		if i == 0 && !strings.Contains(a, "/") && strings.Trim(a, "xzjJvfcpC") == "" {
+			continue // old-style flags without a dash: xzf
+		}
+		if strings.HasSuffix(a, ".tar") || strings.Contains(a, ".tar.") || strings.HasSuffix(a, ".tgz") {
+			continue // the archive
+		}
+		out = append(out, strings.TrimPrefix(a, "./"))
+	}
+	return out
+}
+
+// unpackedInto carries what an archive adds to dir: the directory, or, when
+// dir is a system directory, the members the command names (otherwise what
+// it adds there cannot be told apart, and the file is skipped).
+func (u *Unit) unpackedInto(dir string, members []string, line int, add func(x, why string, line int)) {
+	if !systemDirs[dir] {
+		add(dir, fmt.Sprintf("line %d unpacks into it", line), line)
+		return
+	}
+	if len(members) == 0 {
+		u.Skip(line, "line %d unpacks an archive into %s: which files it adds there cannot be told from the Dockerfile", line, dir)
+		return
+	}
+	for _, m := range members {
+		add(path.Join(dir, m), fmt.Sprintf("line %d unpacks it", line), line)
+	}
 }

@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"io/fs"
+	"path"
 
 	"github.com/stagesplit/stagesplit/parser"
 	"regexp"
@@ -88,6 +89,7 @@ var devToRuntime = map[string]map[string]string{
 	"libxxf86vm-dev":             {"*": "libxxf86vm1"},
 	"portaudio19-dev":            {"*": "libportaudio2"},
 	"libicu-dev":                 {"bookworm": "libicu72", "bullseye": "libicu67", "trixie": "libicu76", "jammy": "libicu70", "noble": "libicu74"},
+	"libmagickwand-dev":          {"bullseye": "libmagickwand-6.q16-6", "bookworm": "libmagickwand-6.q16-6", "trixie": "libmagickwand-7.q16-10", "jammy": "libmagickwand-6.q16-6", "noble": "libmagickwand-6.q16-7t64"},
 	"libzip-dev":                 {"bookworm": "libzip4", "bullseye": "libzip4", "trixie": "libzip5", "jammy": "libzip4", "noble": "libzip4t64"},
 }
 
@@ -141,10 +143,30 @@ slim Debian image of the builder's release.`,
 		}
 		want := map[string]reason{}
 		musl := u.Base.Libc == "musl"
+		runs := u.runtimePrograms(needs)
+		dropped := map[int][]string{} // build packages left in the builder, by line
+		defer func() {
+			var lines []int
+			for l := range dropped {
+				lines = append(lines, l)
+			}
+			sort.Ints(lines)
+			for _, l := range lines {
+				var left []string
+				for _, pkg := range dropped[l] {
+					if _, kept := want[pkg]; !kept {
+						left = append(left, pkg)
+					}
+				}
+				if len(left) > 0 {
+					u.Fact(l, "left in the builder: %s (build tools and headers the container does not run)", strings.Join(left, ", "))
+				}
+			}
+		}()
 		sourceLine := 0     // the first RUN that adds a package source
 		recommends := false // a program was installed with its recommended packages
 		for _, s := range u.Steps {
-			if sourceLine == 0 && s.In.Keyword == "run" && aptSourceRe.MatchString(string(s.In.Raw)) {
+			if sourceLine == 0 && (s.In.Keyword == "run" || s.In.Keyword == "copy" || s.In.Keyword == "add") && aptSourceRe.MatchString(string(s.In.Raw)) {
 				sourceLine = s.In.StartLine
 			}
 			for _, pkg := range s.Installs {
@@ -192,7 +214,19 @@ slim Debian image of the builder's release.`,
 				case strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !headerOnly[pkg] && !p.Static:
 					u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
 					continue
+				case buildOnlyPackages[pkg] && runs[pkgProgram(pkg)]:
+					// A build tool the container itself runs (node ssr.js).
+					if sourceLine != 0 {
+						u.Skip(s.In.StartLine, "line %d installs %s after line %d adds a package source: the runtime stage would need that source (and its key) too", s.In.StartLine, pkg, sourceLine)
+						return nil
+					}
+					want[pkg] = reason{fmt.Sprintf("line %d installs %s and the container runs %s", s.In.StartLine, pkg, pkgProgram(pkg)), s.In.StartLine}
+					if installsRecommends(s) {
+						recommends = true
+					}
+					continue
 				case strings.HasSuffix(pkg, "-dev") || buildOnlyPackages[pkg]:
+					dropped[s.In.StartLine] = append(dropped[s.In.StartLine], pkg)
 					continue
 				}
 				if skipPackages.MatchString(pkg) {
@@ -346,4 +380,33 @@ func (u *Unit) runtimeScript(n Needs) (string, map[string]bool) {
 		return w, words
 	}
 	return "", nil
+}
+
+// pkgPrograms are the programs of build-only packages, where the name
+// differs.
+var pkgPrograms = map[string]string{"nodejs": "node", "golang": "go", "golang-go": "go", "xz-utils": "xz", "gnupg": "gpg"}
+
+func pkgProgram(pkg string) string {
+	if p, ok := pkgPrograms[pkg]; ok {
+		return p
+	}
+	return pkg
+}
+
+// runtimePrograms are the programs the container's command may run: its
+// words, the words of a shell command string it passes (sh -c "..."), and
+// the words of its script from the build context.
+func (u *Unit) runtimePrograms(n Needs) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range append([]string{n.Exec}, n.ExecArgs...) {
+		for _, f := range strings.Fields(w) {
+			out[path.Base(f)] = true
+		}
+	}
+	if _, words := u.runtimeScript(n); words != nil {
+		for w := range words {
+			out[w] = true
+		}
+	}
+	return out
 }

@@ -70,6 +70,10 @@ interpreter called by absolute path are skipped with the reason.`,
 			u.Skip(needs.ExecLine, "the container runs %s by absolute path: pip's console scripts would be in the virtual environment's bin instead", e)
 			return nil
 		}
+		if link, line := u.pythonLinkRun(needs); link != "" {
+			u.Skip(line, "the container runs %s, a link line %d makes to the system interpreter: it would not see the packages in a virtual environment", link, line)
+			return nil
+		}
 		plan := &Plan{Ecosystem: "python", Runtime: rt}
 		venv := py.venv
 		if venv == "" {
@@ -256,6 +260,7 @@ func (u *Unit) userAt(s *Step) (string, int) {
 // (REWRITE-RULES §4); devToRuntime names its run-time library per release.
 // A value without "-dev" is a program the package runs (GitPython runs git).
 var pyNative = map[string]string{
+	"wand":         "libmagickwand-dev", // dlopens libMagickWand
 	"psycopg2":     "libpq-dev",
 	"psycopg":      "libpq-dev", // psycopg 3's pure-Python driver loads libpq.so.5
 	"mysqlclient":  "default-libmysqlclient-dev",
@@ -379,4 +384,21 @@ func (u *Unit) installedByPackage(prog string) bool {
 		}
 	}
 	return false
+}
+
+// pythonLinkRun finds a link to a Python interpreter (ln -s
+// /usr/local/bin/python3 /usr/bin/python-app) that the container runs.
+func (u *Unit) pythonLinkRun(n Needs) (string, int) {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "ln" {
+				continue
+			}
+			ops := nonFlags(c.Args[1:])
+			if len(ops) == 2 && strings.HasPrefix(path.Base(ops[0]), "python") && path.Base(ops[1]) == path.Base(n.Exec) && n.Exec != "" {
+				return n.Exec, s.In.StartLine
+			}
+		}
+	}
+	return "", 0
 }

@@ -141,6 +141,8 @@ var gemNative = map[string]string{
 	"mysql2":      "default-libmysqlclient-dev",
 	"sqlite3":     "libsqlite3-dev",
 	"mini_magick": "imagemagick", // runs the convert/magick programs
+	"rmagick":     "libmagickwand-dev",
+	"ethon":       "libcurl4-openssl-dev", // loads libcurl through FFI (typhoeus)
 }
 
 // gemOwnCopySince is the version from which a gem carries its own copy of

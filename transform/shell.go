@@ -20,6 +20,9 @@ type Command struct {
 	// Dir is the working directory: the stage's WORKDIR, changed by `cd`
 	// earlier in the same RUN.
 	Dir string
+	// Writes are the files its output redirections (> and >>) write,
+	// resolved against Dir; a target that is not literal is left out.
+	Writes []string
 }
 
 // Name is the program name, without a leading path.
@@ -67,7 +70,12 @@ func (w *walker) stmt(s *syntax.Stmt, st shellState) shellState {
 	}
 	switch c := s.Cmd.(type) {
 	case *syntax.CallExpr:
-		return w.call(c, st)
+		n := len(w.out)
+		st2 := w.call(c, st)
+		if len(w.out) > n {
+			w.out[len(w.out)-1].Writes = redirTargets(s, st.dir)
+		}
+		return st2
 	case *syntax.BinaryCmd:
 		st = w.stmt(c.X, st)
 		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
@@ -210,4 +218,26 @@ func Resolve(dir, p string) string {
 		return path.Clean(p)
 	}
 	return path.Clean(path.Join(dir, p))
+}
+
+// redirTargets lists the files a statement's > and >> redirections write.
+func redirTargets(s *syntax.Stmt, dir string) []string {
+	var out []string
+	for _, r := range s.Redirs {
+		switch r.Op {
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
+		default:
+			continue
+		}
+		if r.N != nil && r.N.Value != "1" {
+			continue // 2> and the like: errors, not the file's contents
+		}
+		if r.Word == nil {
+			continue
+		}
+		if t, ok := literal(r.Word); ok && t != "/dev/null" && !strings.HasPrefix(t, "/dev/") && !strings.HasPrefix(t, "&") {
+			out = append(out, Resolve(dir, t))
+		}
+	}
+	return out
 }

@@ -425,9 +425,12 @@ func (u *Unit) recursiveChown(dir string, line int) (string, int) {
 			if len(args) < 2 {
 				continue
 			}
+			recursive := hasFlag(c.Args, "-R", "--recursive")
 			for _, p := range args[1:] {
 				if Resolve(c.Dir, p) == dir {
 					owner, line = args[0], s.In.StartLine
+				} else if _, ok := under(dir, Resolve(c.Dir, p)); ok && recursive {
+					owner, line = args[0], s.In.StartLine // chown -R of a parent
 				}
 			}
 		}
