@@ -72,6 +72,9 @@ type javaRef struct {
 	// script): one of these must come from the build.
 	Artifact bool
 	Glob     bool
+	// Wildcard is a class path entry dir/*: the JVM skips it when the
+	// directory is missing.
+	Wildcard bool
 }
 
 func (u *Unit) planJava() {
@@ -330,8 +333,9 @@ func javaCommandRefs(args []string, dir string, viaShell bool) (refs []javaRef, 
 				return fmt.Sprintf("the %s %s depends on a variable", what, e)
 			}
 			// A trailing /* is Java's own class path wildcard: the directory.
+			wild := strings.HasSuffix(e, "/*")
 			e = strings.TrimSuffix(e, "/*")
-			refs = append(refs, javaRef{Path: Resolve(dir, e), What: what, Word: e, Artifact: true})
+			refs = append(refs, javaRef{Path: Resolve(dir, e), What: what, Word: e, Artifact: true, Wildcard: wild})
 		}
 		return ""
 	}
@@ -437,6 +441,12 @@ func (u *Unit) javaCopies(refs []javaRef, builds []javaBuild, line int) bool {
 	for _, r := range refs {
 		root, b, ok := outputRoot(builds, r.Path)
 		switch {
+		case ok && r.Wildcard && !u.javaDependencyDirWritten():
+			// target/dependency/* with no copy-dependencies: the original
+			// starts without it (the JVM skips a missing wildcard
+			// directory), and a COPY of it would fail the build.
+			u.Fact(line, "class path entry %s/* is not written by the build (no dependency:copy-dependencies): not copied; the JVM skips it in the original too", r.Word)
+			continue
 		case ok:
 			artifacts++
 			if r.Glob {
@@ -911,4 +921,33 @@ func orDot(s string) string {
 		return "."
 	}
 	return s
+}
+
+// javaDependencyDirWritten reports whether the build copies the project's
+// dependencies into a directory (maven-dependency-plugin's
+// copy-dependencies, run by the Dockerfile or bound in pom.xml).
+func (u *Unit) javaDependencyDirWritten() bool {
+	for _, st := range u.Steps {
+		if st.In.Keyword == "run" && strings.Contains(string(st.In.Raw), "copy-dependencies") {
+			return true
+		}
+	}
+	if u.Context != nil {
+		if b, err := fs.ReadFile(u.Context.FS, "pom.xml"); err == nil && strings.Contains(string(b), "copy-dependencies") {
+			return true
+		}
+		if u.Context.FS != nil {
+			found := false
+			_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && d.Name() == "pom.xml" && strings.Count(p, "/") <= 2 {
+					if b, err := fs.ReadFile(u.Context.FS, p); err == nil && strings.Contains(string(b), "copy-dependencies") {
+						found = true
+					}
+				}
+				return nil
+			})
+			return found
+		}
+	}
+	return false
 }
