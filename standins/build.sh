@@ -55,11 +55,12 @@ T_PY_SLIM=python:3.11-slim-bookworm
 T_RUBY=ruby:3.1-bookworm
 T_RUBY_SLIM=ruby:3.1-slim-bookworm
 T_RUST=rust:1.63-bookworm
+T_GCC=gcc:12
 T_JRE=eclipse-temurin:17-jre
 T_JDK=eclipse-temurin:17-jdk
 T_MAVEN=maven:3-eclipse-temurin-17
 PUBLIC_TAGS=("$T_DEBIAN" "$T_GO_BOOKWORM" "$T_GO" "$T_STATIC" "$T_STATIC_NONROOT" "$T_NODE" "$T_NODE_SLIM"
-	"$T_PY" "$T_PY_SLIM" "$T_RUBY" "$T_RUBY_SLIM" "$T_RUST" "$T_JRE" "$T_JDK" "$T_MAVEN")
+	"$T_PY" "$T_PY_SLIM" "$T_RUBY" "$T_RUBY_SLIM" "$T_RUST" "$T_GCC" "$T_JRE" "$T_JDK" "$T_MAVEN")
 INTERNAL_TAGS=("$T_CURL" "$T_SCM" "$T_FULL")
 
 FORCE=0 NO_CACHE=0 VERIFY=0
@@ -431,8 +432,9 @@ build_langs_full() {
 	[ -z "$PY_TAGS" ] || build_lang python "$T_FULL" "$PY_FULL_EXTRA" "$T_PY"
 	[ -z "$RUBY_TAGS" ] || build_lang ruby "$T_FULL" "$RUBY_FULL_EXTRA" "$T_RUBY"
 	[ -z "$RUST_TAGS" ] || dbuild --build-arg "BASE=$T_FULL" -t "$T_RUST" "$HERE/rust"
+	[ -z "$GCC_TAGS" ] || dbuild --build-arg "BASE=$T_FULL" -t "$T_GCC" "$HERE/gcc"
 	local t
-	for t in $PY_TAGS $PY_SLIM_TAGS $RUBY_TAGS $RUBY_SLIM_TAGS $RUST_TAGS; do
+	for t in $PY_TAGS $PY_SLIM_TAGS $RUBY_TAGS $RUBY_SLIM_TAGS $RUST_TAGS $GCC_TAGS; do
 		"$DOCKER" image inspect -f "$t: {{.Size}} bytes" "$t"
 	done
 }
@@ -644,17 +646,18 @@ PY_SLIM_TAGS=$(to_build "$T_PY_SLIM")
 RUBY_TAGS=$(to_build "$T_RUBY")
 RUBY_SLIM_TAGS=$(to_build "$T_RUBY_SLIM")
 RUST_TAGS=$(to_build "$T_RUST")
+GCC_TAGS=$(to_build "$T_GCC")
 JRE_TAGS=$(to_build "$T_JRE")
 JDK_TAGS=$(to_build "$T_JDK")
 MAVEN_TAGS=$(to_build "$T_MAVEN")
 inter() { [ "$FORCE" = 1 ] || ! present "$1"; }
 BUILD_FULL=0 BUILD_SCM=0 BUILD_CURL=0
-if [ -n "$NODE_TAGS$PY_TAGS$RUBY_TAGS$RUST_TAGS" ] && inter "$T_FULL"; then BUILD_FULL=1; fi
+if [ -n "$NODE_TAGS$PY_TAGS$RUBY_TAGS$RUST_TAGS$GCC_TAGS" ] && inter "$T_FULL"; then BUILD_FULL=1; fi
 if { [ -n "$GO_TAGS" ] || [ "$BUILD_FULL" = 1 ]; } && inter "$T_SCM"; then BUILD_SCM=1; fi
 if [ "$BUILD_SCM" = 1 ] && inter "$T_CURL"; then BUILD_CURL=1; fi
 
 for t in "${PUBLIC_TAGS[@]}"; do
-	case " $DEBIAN_TAGS $GO_TAGS $STATIC_TAGS $NONROOT_TAGS $NODE_TAGS $NODE_SLIM_TAGS $PY_TAGS $PY_SLIM_TAGS $RUBY_TAGS $RUBY_SLIM_TAGS $RUST_TAGS $JRE_TAGS $JDK_TAGS $MAVEN_TAGS " in
+	case " $DEBIAN_TAGS $GO_TAGS $STATIC_TAGS $NONROOT_TAGS $NODE_TAGS $NODE_SLIM_TAGS $PY_TAGS $PY_SLIM_TAGS $RUBY_TAGS $RUBY_SLIM_TAGS $RUST_TAGS $GCC_TAGS $JRE_TAGS $JDK_TAGS $MAVEN_TAGS " in
 	*" $t "*) say "build $t" ;;
 	*) say "skip  $t (present$(is_standin "$t" && echo ', stand-in' || echo ', registry image'))" ;;
 	esac
@@ -681,7 +684,7 @@ wait_jobs
 # phase 4: on buildpack-deps full: node:20 | python, ruby, rust
 # shellcheck disable=SC2086
 [ -z "$NODE_TAGS" ] || job node build_node "$T_FULL" $NODE_TAGS
-[ -z "$PY_TAGS$RUBY_TAGS$RUST_TAGS" ] || job langs-full build_langs_full
+[ -z "$PY_TAGS$RUBY_TAGS$RUST_TAGS$GCC_TAGS" ] || job langs-full build_langs_full
 wait_jobs
 
 # a rebuild leaves the replaced stand-ins dangling: drop those (stand-ins only)

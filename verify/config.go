@@ -23,6 +23,10 @@ var BaseImageEnv = map[string]bool{
 	"JAVA_HOME": true, "JAVA_VERSION": true, "LANG": true, "LANGUAGE": true, "LC_ALL": true,
 	"PYTHON_VERSION": true, "PYTHON_SHA256": true, "GPG_KEY": true, "PYTHON_PIP_VERSION": true,
 	"RUBY_VERSION": true, "RUBY_DOWNLOAD_SHA256": true, "RUBY_DOWNLOAD_URL": true,
+	"GCC_VERSION": true,
+	// the .NET SDK image's own (the aspnet and runtime images set fewer)
+	"DOTNET_SDK_VERSION": true, "DOTNET_VERSION": true, "ASPNET_VERSION": true, "DOTNET_USE_POLLING_FILE_WATCHER": true,
+	"NUGET_XMLDOC_MODE": true, "DOTNET_GENERATE_ASPNET_CERTIFICATE": true, "DOTNET_NOLOGO": true, "POWERSHELL_DISTRIBUTION_CHANNEL": true,
 }
 
 // TransparentEntrypoints are base-image entrypoint scripts that only set
