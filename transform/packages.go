@@ -18,7 +18,7 @@ var buildOnlyPackages = map[string]bool{
 	"python3": true, "python": true, "python3-dev": true, "node-gyp": true, "build-base": true,
 	"binutils": true, "patch": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true,
 	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
-	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "upx": true, "upx-ucl": true,
+	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "linux-headers-amd64": true, "linux-headers-arm64": true, "linux-headers-generic": true, "upx": true, "upx-ucl": true,
 	"musl-tools": true, "lld": true, "mold": true,
 	// build tools of C and C++ projects
 	"bison": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
