@@ -241,11 +241,11 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 		}
 	case "tar":
 		if dir, ok := optValue(args, 'C', "--directory"); ok {
-			u.unpackedInto(at(dir), tarMembers(args), line, add)
+			u.unpackedInto(at(dir), tarMembers(args), s, line, add)
 		}
 	case "unzip":
 		if dir, ok := optValue(args, 'd', ""); ok {
-			u.unpackedInto(at(dir), nil, line, add)
+			u.unpackedInto(at(dir), nil, s, line, add)
 		}
 	case "git":
 		if len(args) >= 3 && args[0] == "clone" {
@@ -393,16 +393,51 @@ func tarMembers(args []string) []string {
 // unpackedInto carries what an archive adds to dir: the directory, or, when
 // dir is a system directory, the members the command names (otherwise what
 // it adds there cannot be told apart, and the file is skipped).
-func (u *Unit) unpackedInto(dir string, members []string, line int, add func(x, why string, line int)) {
+func (u *Unit) unpackedInto(dir string, members []string, s *Step, line int, add func(x, why string, line int)) {
 	if !systemDirs[dir] {
 		add(dir, fmt.Sprintf("line %d unpacks into it", line), line)
 		return
 	}
 	if len(members) == 0 {
+		// The common download of a tool (dockerize, migrate): the archive
+		// is named for the program the container runs.
+		if progs := archivedPrograms(s, u.runtimePrograms(u.runtimeNeeds())); len(progs) > 0 {
+			for _, p := range progs {
+				add(path.Join(dir, p), fmt.Sprintf("line %d unpacks an archive named for %s, which the container runs", line, p), line)
+			}
+			return
+		}
 		u.Skip(line, "line %d unpacks an archive into %s: which files it adds there cannot be told from the Dockerfile", line, dir)
 		return
 	}
 	for _, m := range members {
 		add(path.Join(dir, m), fmt.Sprintf("line %d unpacks it", line), line)
 	}
+}
+
+// archivedPrograms are the programs the container runs whose name the
+// RUN's download or archive is named for (…/dockerize-linux-amd64-v0.6.1.tar.gz
+// for dockerize).
+func archivedPrograms(s *Step, runs map[string]bool) []string {
+	var names []string
+	for _, c := range s.Commands {
+		for _, a := range c.Args {
+			if strings.Contains(a, "://") || strings.HasSuffix(a, ".tar.gz") || strings.HasSuffix(a, ".tgz") || strings.HasSuffix(a, ".zip") || strings.Contains(a, ".tar.") {
+				names = append(names, strings.ToLower(path.Base(a)))
+			}
+		}
+	}
+	var out []string
+	for _, p := range mapKeys(runs) {
+		if len(p) < 3 || strings.ContainsAny(p, "/.:=$") {
+			continue
+		}
+		for _, n := range names {
+			if n == p || strings.HasPrefix(n, strings.ToLower(p)+"-") || strings.HasPrefix(n, strings.ToLower(p)+".") || strings.HasPrefix(n, strings.ToLower(p)+"_") {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
 }
