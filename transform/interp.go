@@ -199,8 +199,19 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		return false
 	}
 	var out []Copy
+	// A directory the app was copied into, or the container runs in, is
+	// the app, even when a mkdir made it first.
+	appWhy := map[string]target{}
+	for _, t := range ts {
+		if _, ok := appWhy[t.path]; !ok && !t.file && !strings.Contains(t.why, "creates it") {
+			appWhy[t.path] = t
+		}
+	}
 	seen := map[string]bool{}
 	for _, t := range ts {
+		if a, ok := appWhy[t.path]; ok && !t.file {
+			t.why = a.why
+		}
 		if seen[t.path] || under(t.path, false) || (t.file && under(t.path, true)) {
 			continue
 		}

@@ -146,8 +146,11 @@ is created again by repeating the RUN that made it.`,
 			out = append(out, u.annotate(f.New("WORKDIR", "WORKDIR "+wd), "the original image runs in "+wd))
 			u.decide(ActAdd, u.Stage.From.StartLine, 0, nil, "WORKDIR %s: the original image runs in %s and the runtime image's default differs", wd, wd)
 		}
-		if len(restated) > 0 {
-			u.annotate(restated[0], "configuration restated from the build stage (a new stage starts clean)")
+		for _, in := range restated {
+			if in.Keyword != "run" { // the first config instruction, not a user's RUN
+				u.annotate(in, "configuration restated from the build stage (a new stage starts clean)")
+				break
+			}
 		}
 		out = append(out, restated...)
 		for _, g := range p.RuntimeRuns {
