@@ -38,6 +38,18 @@ var buildOnlyPlaces = []string{
 	"/root/.composer", "/root/.nuget", "/usr/src", "/etc/apt", "/usr/share/keyrings", "/root/.gnupg",
 }
 
+// configExt are extensions of files a program reads at run time.
+var configExt = map[string]bool{".toml": true, ".yaml": true, ".yml": true, ".json": true, ".conf": true, ".ini": true, ".properties": true, ".env": true, ".xml": false}
+
+// buildManifests are the build's own files, not the program's.
+var buildManifests = map[string]bool{
+	"Cargo.toml": true, "Cargo.lock": true, "go.mod": true, "go.sum": true, "pom.xml": true, "package.json": true,
+	"package-lock.json": true, "tsconfig.json": true, "composer.json": true, "build.gradle": true, "settings.gradle": true,
+	"build.gradle.kts": true, "settings.gradle.kts": true, "global.json": true, "nuget.config": true, "rust-toolchain.toml": true,
+	"CMakeLists.txt": true, "Makefile": true, "Directory.Build.props": true, "build.properties": true, "build.sbt": true,
+	"plugins.sbt": true, "gradle.properties": true, "gradle-wrapper.properties": true, "maven-wrapper.properties": true,
+}
+
 // secretFiles are names that hold credentials for the build.
 var secretFiles = map[string]bool{".npmrc": true, ".netrc": true, ".pypirc": true, "pip.conf": true, "settings.xml": true, ".git-credentials": true, "NuGet.Config": true, "nuget.config": true}
 
@@ -88,9 +100,33 @@ func (u *Unit) carryEffects() {
 	// A directory a non-root user owns (mkdir + chown for its data) must
 	// exist in the runtime even inside a source tree.
 	nonRoot := func() bool { n := u.runtimeNeeds(); return n.User != "" && normUser(n.User) != "0" && n.User != "root" }()
+	// inTreeKept says which paths inside a source tree still reach the
+	// runtime: downloads (never sources), and what a program reads at run
+	// time (asset directories, config files).
+	inTreeKept := func(x, why string) bool {
+		if strings.Contains(why, "downloads") {
+			return true
+		}
+		base := path.Base(x)
+		for _, d := range assetDirs {
+			if base == d {
+				return true
+			}
+		}
+		return (configExt[path.Ext(base)] || base == ".env") && !buildManifests[base]
+	}
+	var curWhy string
 	skip := func(x string) bool {
 		if x == "" || x == "/" || systemDirs[x] || secretFiles[path.Base(x)] || strings.Contains(x, "$") {
 			return true
+		}
+		if !strings.Contains(curWhy, "creates it") && inTreeKept(x, curWhy) {
+			for _, b := range buildOnlyPlaces {
+				if _, ok := under(x, b); ok {
+					return true
+				}
+			}
+			return covered(x)
 		}
 		if nonRoot && seenMkdir[x] {
 			if owner, _ := u.recursiveChown(x, 0); owner != "" {
@@ -115,6 +151,7 @@ func (u *Unit) carryEffects() {
 			seenMkdir[path.Clean(x)] = true
 		}
 		x = path.Clean(x)
+		curWhy = why
 		if seen[x] || skip(x) {
 			return
 		}
@@ -179,6 +216,40 @@ func (u *Unit) carryEffects() {
 		}
 		for _, c := range s.Commands {
 			u.commandEffects(s, c, add)
+		}
+	}
+	if compiled {
+		u.carryDotenv(add)
+	}
+}
+
+// carryDotenv copies the build context's .env next to a compiled program
+// that loads it (dotenv, dotenvy, godotenv) from its working directory,
+// when the original copied the whole context there and .dockerignore does
+// not leave it out.
+func (u *Unit) carryDotenv(add func(x, why string, line int)) {
+	if u.Context == nil {
+		return
+	}
+	if _, err := fs.Stat(u.Context.FS, ".env"); err != nil {
+		return
+	}
+	if b, err := fs.ReadFile(u.Context.FS, ".dockerignore"); err == nil && strings.Contains(string(b), "env") {
+		return
+	}
+	uses := false
+	for _, m := range []string{"Cargo.toml", "Cargo.lock", "go.mod"} {
+		if b, err := fs.ReadFile(u.Context.FS, m); err == nil && strings.Contains(string(b), "dotenv") {
+			uses = true
+		}
+	}
+	wd := u.finalWorkdir()
+	if !uses || wd == "" {
+		return
+	}
+	for _, d := range u.contextDirs() {
+		if d == normDir(wd) {
+			add(path.Join(wd, ".env"), "the program loads .env (dotenv) from its working directory, where the original's COPY put it", 0)
 		}
 	}
 }

@@ -110,6 +110,10 @@ var apkDevToRuntime = map[string]string{
 // aptSourceRe finds a RUN that adds a package source or its key.
 var aptSourceRe = regexp.MustCompile(`sources\.list|add-apt-repository|apt-key|/etc/apt/keyrings|/usr/share/keyrings|/etc/apk/repositories`)
 
+// archivedReleases are Debian releases whose packages left the mirrors for
+// archive.debian.org (buster in 2024, after its LTS).
+var archivedReleases = map[string]bool{"jessie": true, "stretch": true, "buster": true}
+
 // skipPackages only serve apt itself (adding repositories).
 var skipPackages = regexp.MustCompile(`^(apt-transport-https|software-properties-common|lsb-release)$`)
 
@@ -295,6 +299,10 @@ slim Debian image of the builder's release.`,
 			if line == 0 || want[n].line < line {
 				line = want[n].line
 			}
+		}
+		if rel := p.Runtime.Release; archivedReleases[rel] {
+			u.Skip(line, "the runtime %s is on Debian %s, whose packages moved to archive.debian.org: apt-get cannot install %s there as the Dockerfile is written", p.Runtime.Ref, rel, strings.Join(names, ", "))
+			return nil
 		}
 		in := u.installRun(p.Runtime, names, recommends)
 		p.RuntimeRuns = append([]Gen{{In: in, Why: strings.Join(why, "; "), Line: line}}, p.RuntimeRuns...)
