@@ -108,6 +108,11 @@ func (u *Unit) carryEffects() {
 			return true
 		}
 		base := path.Base(x)
+		for _, el := range strings.Split(path.Dir(x), "/") {
+			if strings.HasPrefix(el, ".") && el != "." {
+				return false // .cargo/config.toml, .mvn/jvm.config: the build's settings
+			}
+		}
 		for _, d := range assetDirs {
 			if base == d {
 				return true
