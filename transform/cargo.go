@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	toml "github.com/pelletier/go-toml/v2"
 )
@@ -450,16 +449,8 @@ func (u *Unit) contextFile(img string, before int) (string, bool) {
 // (cleaned, relative to the context; URLs left out), its destination
 // (absolute) and whether the destination is a directory.
 func copyOf(s *Step, lex *shell.Lex) (srcs []string, dest string, destDir, ok bool) {
-	var sd instructions.SourcesAndDest
-	switch c := s.In.Command.(type) {
-	case *instructions.CopyCommand:
-		if c.From != "" {
-			return nil, "", false, false
-		}
-		sd = c.SourcesAndDest
-	case *instructions.AddCommand:
-		sd = c.SourcesAndDest
-	default:
+	sd, ok := contextCopy(s)
+	if !ok {
 		return nil, "", false, false
 	}
 	dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)

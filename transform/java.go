@@ -78,11 +78,6 @@ type javaRef struct {
 }
 
 func (u *Unit) planJava() {
-	switch u.Base.Family {
-	case "maven", "gradle", "openjdk", "eclipse-temurin", "amazoncorretto", "sbt":
-	default:
-		return
-	}
 	from := u.Stage.From.StartLine
 	needs := u.runtimeNeeds()
 	if needs.Toolchain != 0 {
@@ -685,16 +680,8 @@ func (u *Unit) javaContextData(line int) {
 	}
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {
-		var sd instructions.SourcesAndDest
-		switch c := s.In.Command.(type) {
-		case *instructions.CopyCommand:
-			if c.From != "" {
-				continue
-			}
-			sd = c.SourcesAndDest
-		case *instructions.AddCommand:
-			sd = c.SourcesAndDest
-		default:
+		sd, ok := contextCopy(s)
+		if !ok {
 			continue
 		}
 		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
@@ -888,16 +875,8 @@ func (u *Unit) contextCopies() []javaContextCopy {
 	var out []javaContextCopy
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {
-		var sd instructions.SourcesAndDest
-		switch c := s.In.Command.(type) {
-		case *instructions.CopyCommand:
-			if c.From != "" {
-				continue
-			}
-			sd = c.SourcesAndDest
-		case *instructions.AddCommand:
-			sd = c.SourcesAndDest
-		default:
+		sd, ok := contextCopy(s)
+		if !ok {
 			continue
 		}
 		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
