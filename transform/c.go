@@ -37,11 +37,6 @@ Erlang or Nim and uses it is left to those ecosystems, with the reason.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"gcc", "debian", "ubuntu", "alpine"},
 	Run: func(u *Unit) error {
-		switch u.Base.Family {
-		case "gcc", "debian", "ubuntu", "alpine":
-		default:
-			return nil
-		}
 		s := &cScan{u: u, needs: u.runtimeNeeds(), gcc: u.Base.Family == "gcc"}
 		s.run()
 		return nil

@@ -56,12 +56,8 @@ var (
 )
 
 func (u *Unit) planDotnet() {
-	switch u.Base.Family {
-	case "mono":
+	if u.Base.Family == "mono" {
 		u.skipMono()
-		return
-	case "dotnet-sdk", "dotnet-legacy":
-	default:
 		return
 	}
 	from := u.Stage.From.StartLine

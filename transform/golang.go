@@ -55,9 +55,6 @@ binary is dynamically linked to glibc and must run on the same Debian release as
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"golang"},
 	Run: func(u *Unit) error {
-		if u.Base.Family != "golang" {
-			return nil
-		}
 		needs := u.runtimeNeeds()
 		if needs.Toolchain != 0 {
 			u.Skip(needs.Toolchain, "the container runs %q at run time: it needs the Go toolchain", needs.ToolchainWhat)

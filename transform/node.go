@@ -35,9 +35,6 @@ given an absolute path outside the app directory: what it writes there cannot be
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
-		if u.Base.Family != "node" {
-			return nil
-		}
 		needs := u.runtimeNeeds()
 		if needs.Toolchain != 0 {
 			u.Skip(needs.Toolchain, "the container runs %q at run time: a development server needs the dev dependencies", needs.ToolchainWhat)

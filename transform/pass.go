@@ -7,6 +7,7 @@ package transform
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 
 	"github.com/stagesplit/stagesplit/parser"
@@ -21,7 +22,8 @@ type Pass struct {
 	Requires []*Pass
 	Run      func(u *Unit) error
 	// Families are the base image families an ecosystem pass plans for
-	// (see familyOf); empty for the other passes.
+	// (see familyOf); Run calls it only for those. Empty for the other
+	// passes.
 	Families []string
 }
 
@@ -138,8 +140,8 @@ func Run(f *parser.File, opts Options, passes []*Pass) (*Result, error) {
 		if u.skipped {
 			break
 		}
-		if opts.Skip[p.Name] {
-			continue
+		if opts.Skip[p.Name] || len(p.Families) > 0 && !slices.Contains(p.Families, u.Base.Family) {
+			continue // an ecosystem pass plans only for its families
 		}
 		u.current = p.Name
 		if err := p.Run(u); err != nil {

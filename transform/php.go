@@ -10,9 +10,6 @@ A split would leave behind only composer, its cache and git/unzip, a few tens of
 REWRITE-RULES §2 calls not worth a rewrite; the file is skipped with that reason.`,
 	Requires: []*Pass{passSteps},
 	Run: func(u *Unit) error {
-		if u.Base.Family != "php" {
-			return nil
-		}
 		u.Skip(u.Stage.From.StartLine, "%s holds no compiler and its extensions must be built where they run: a split would leave behind only composer and its cache", u.Base.Expanded)
 		return nil
 	},

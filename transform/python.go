@@ -31,9 +31,6 @@ libraries become their run-time libraries, and packages known to compile against
 interpreter called by absolute path are skipped with the reason.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
-		if u.Base.Family != "python" {
-			return nil
-		}
 		from := u.Stage.From.StartLine
 		needs := u.runtimeNeeds()
 		if needs.Toolchain != 0 {

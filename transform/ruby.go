@@ -22,9 +22,6 @@ JavaScript runtime when the app boots. -onbuild images are skipped: their hidden
 would not run in the runtime stage.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
-		if u.Base.Family != "ruby" {
-			return nil
-		}
 		from := u.Stage.From.StartLine
 		needs := u.runtimeNeeds()
 		if needs.Toolchain != 0 {

@@ -34,9 +34,6 @@ client libraries, with a warning.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"rust"},
 	Run: func(u *Unit) error {
-		if u.Base.Family != "rust" {
-			return nil
-		}
 		needs := u.runtimeNeeds()
 		if needs.Toolchain != 0 {
 			u.Skip(needs.Toolchain, "the container runs %q at run time: it needs the Rust toolchain", needs.ToolchainWhat)
