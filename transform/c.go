@@ -679,34 +679,24 @@ func (b *cBuild) define(d string) {
 // move follows cp, mv and install of a program out of where it was built.
 func (s *cScan) move(st *Step, c Command, dir string) {
 	tool := c.Name()
+	if tool == "install" && hasFlag(c.Args, "-d") {
+		return // creates directories
+	}
+	ops, dst, intoDir, ok := moveOperands(tool, c.Args[1:])
+	if !ok {
+		return
+	}
+	if intoDir == "" {
+		ops = append(ops, dst)
+	}
 	var srcs []string
-	var intoDir string
-	args := c.Args[1:]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if strings.HasPrefix(a, "-") && a != "-" {
-			switch {
-			case a == "-t" || a == "--target-directory":
-				if i+1 < len(args) {
-					i++
-					intoDir = args[i]
-				}
-			case strings.HasPrefix(a, "--target-directory="):
-				intoDir = strings.TrimPrefix(a, "--target-directory=")
-			case tool == "install" && (a == "-m" || a == "-o" || a == "-g" || a == "--mode" || a == "--owner" || a == "--group"):
-				i++
-			case tool == "install" && a == "-d":
-				return // creates directories
-			}
-			continue
-		}
+	for _, a := range ops {
 		v, ok := s.expand(st, c, a)
 		if !ok || strings.ContainsAny(v, "*?[") {
 			return
 		}
 		srcs = append(srcs, v)
 	}
-	dst := ""
 	if intoDir != "" {
 		v, ok := s.expand(st, c, intoDir)
 		if !ok {
@@ -714,9 +704,6 @@ func (s *cScan) move(st *Step, c Command, dir string) {
 		}
 		dst = v + "/"
 	} else {
-		if len(srcs) < 2 {
-			return
-		}
 		dst, srcs = srcs[len(srcs)-1], srcs[:len(srcs)-1]
 	}
 	d := Resolve(dir, dst)

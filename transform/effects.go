@@ -292,15 +292,11 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 			add(at(ops[1]), why("links"), line)
 		}
 	case "cp", "mv", "install":
-		ops := nonFlags(args)
-		if name == "install" {
-			ops = installOperands(args)
-		}
-		if len(ops) >= 2 && !hasFlag(args, "-d", "-t", "--target-directory") {
-			dest := ops[len(ops)-1]
+		srcs, dest, into, ok := moveOperands(name, args)
+		if ok && into == "" && !hasFlag(args, "-d", "-t", "--target-directory") {
 			target := at(dest)
-			if len(ops) > 2 || strings.HasSuffix(dest, "/") {
-				for _, src := range ops[:len(ops)-1] {
+			if len(srcs) > 1 || strings.HasSuffix(dest, "/") {
+				for _, src := range srcs {
 					add(path.Join(target, path.Base(src)), why("writes"), line)
 				}
 				return
@@ -382,22 +378,36 @@ func runsProjectCode(c Command) bool {
 	return false
 }
 
-// installOperands are the operands of install(1), without the values of
-// its option flags.
-func installOperands(args []string) []string {
-	var out []string
+// moveOperands reads the arguments of cp, mv or install(1): the sources,
+// and the destination (the last operand) or the directory -t names; the
+// values of install's -m, -o and -g are not operands. ok is false when
+// there is no destination.
+func moveOperands(tool string, args []string) (srcs []string, dst, intoDir string, ok bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		switch a {
-		case "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix":
-			i++
+		if strings.HasPrefix(a, "-") && a != "-" {
+			switch {
+			case a == "-t" || a == "--target-directory":
+				if i+1 < len(args) {
+					i++
+					intoDir = args[i]
+				}
+			case strings.HasPrefix(a, "--target-directory="):
+				intoDir = strings.TrimPrefix(a, "--target-directory=")
+			case tool == "install" && (a == "-m" || a == "-o" || a == "-g" || a == "--mode" || a == "--owner" || a == "--group"):
+				i++
+			}
 			continue
 		}
-		if !strings.HasPrefix(a, "-") {
-			out = append(out, a)
-		}
+		srcs = append(srcs, a)
 	}
-	return out
+	if intoDir == "" {
+		if len(srcs) < 2 {
+			return nil, "", "", false
+		}
+		dst, srcs = srcs[len(srcs)-1], srcs[:len(srcs)-1]
+	}
+	return srcs, dst, intoDir, true
 }
 
 func anyPrefix(args []string, prefix string) bool {

@@ -279,3 +279,15 @@ func (u *Unit) addNativePackages(found map[string]string, table map[string]strin
 			Why: fmt.Sprintf("%s needs %s at run time (%s)", fmt.Sprintf(label, name), lib, found[name])})
 	}
 }
+
+// withDir is the copies of a dependency directory (a venv, the gems) and
+// then of the app; the directory needs no copy of its own when it lies
+// inside one of the app's.
+func withDir(app []Copy, dir string, line int, why string) []Copy {
+	for _, c := range app {
+		if strings.HasPrefix(dir+"/", strings.TrimSuffix(c.Src, "/")+"/") {
+			return app
+		}
+	}
+	return append([]Copy{{Src: dir, Dst: dir, Line: line, Why: why}}, app...)
+}

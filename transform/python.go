@@ -102,17 +102,7 @@ interpreter called by absolute path are skipped with the reason.`,
 			u.Skip(from, "%s", why)
 			return nil
 		}
-		inApp := false
-		for _, c := range app {
-			if strings.HasPrefix(venv+"/", strings.TrimSuffix(c.Src, "/")+"/") {
-				inApp = true
-			}
-		}
-		if !inApp {
-			plan.Copies = append(plan.Copies, Copy{Src: venv, Dst: venv, Line: py.first.In.StartLine,
-				Why: "the virtual environment: every installed package and console script"})
-		}
-		plan.Copies = append(plan.Copies, app...)
+		plan.Copies = withDir(app, venv, py.first.In.StartLine, "the virtual environment: every installed package and console script")
 		u.Plan = plan
 		u.pythonNativeLibs(py)
 		return nil

@@ -103,17 +103,7 @@ would not run in the runtime stage.`,
 			u.Skip(from, "%s", why)
 			return nil
 		}
-		inApp := false
-		for _, c := range app {
-			if strings.HasPrefix(gemDir+"/", strings.TrimSuffix(c.Src, "/")+"/") {
-				inApp = true
-			}
-		}
-		if !inApp {
-			plan.Copies = append(plan.Copies, Copy{Src: gemDir, Dst: gemDir, Line: first.In.StartLine,
-				Why: "the installed gems, their executables and bundler's config"})
-		}
-		plan.Copies = append(plan.Copies, app...)
+		plan.Copies = withDir(app, gemDir, first.In.StartLine, "the installed gems, their executables and bundler's config")
 		u.Plan = plan
 		for _, s := range u.Steps {
 			for _, p := range s.Installs {

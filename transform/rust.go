@@ -631,32 +631,9 @@ func (r *rustScan) remove(p string, line int, how string) {
 // name of a binary not yet known is learnt from the file copied.
 func (r *rustScan) follow(s *Step, c Command, dir string) {
 	tool := c.Name()
-	var srcs []string
-	var dst, intoDir string
-	args := c.Args[1:]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if strings.HasPrefix(a, "-") && a != "-" {
-			switch {
-			case a == "-t" || a == "--target-directory":
-				if i+1 < len(args) {
-					i++
-					intoDir = args[i]
-				}
-			case strings.HasPrefix(a, "--target-directory="):
-				intoDir = strings.TrimPrefix(a, "--target-directory=")
-			case tool == "install" && (a == "-m" || a == "-o" || a == "-g" || a == "--mode" || a == "--owner" || a == "--group"):
-				i++
-			}
-			continue
-		}
-		srcs = append(srcs, a)
-	}
-	if intoDir == "" {
-		if len(srcs) < 2 {
-			return
-		}
-		dst, srcs = srcs[len(srcs)-1], srcs[:len(srcs)-1]
+	srcs, dst, intoDir, ok := moveOperands(tool, c.Args[1:])
+	if !ok {
+		return
 	}
 	for _, src := range srcs {
 		if strings.ContainsAny(src, "$*?[") {
