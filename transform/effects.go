@@ -487,7 +487,7 @@ func (u *Unit) unpackedInto(dir string, members []string, s *Step, line int, add
 	if len(members) == 0 {
 		// The common download of a tool (dockerize, migrate): the archive
 		// is named for the program the container runs.
-		if progs := archivedPrograms(s, u.runtimePrograms(u.runtimeNeeds())); len(progs) > 0 {
+		if progs := archivedPrograms(s, u.runtimePrograms()); len(progs) > 0 {
 			for _, p := range progs {
 				add(path.Join(dir, p), fmt.Sprintf("line %d unpacks an archive named for %s, which the container runs", line, p), line)
 			}

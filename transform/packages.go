@@ -147,7 +147,7 @@ slim Debian image of the builder's release.`,
 		}
 		want := map[string]reason{}
 		musl := u.Base.Libc == "musl"
-		runs := u.runtimePrograms(needs)
+		runs := u.runtimePrograms()
 		dropped := map[int][]string{} // build packages left in the builder, by line
 		defer func() {
 			var lines []int
@@ -252,7 +252,7 @@ slim Debian image of the builder's release.`,
 		}
 		// A tool the Dockerfile installed and the container's script calls
 		// (docker-entrypoint.sh running curl) is needed at run time.
-		if script, words := u.runtimeScript(needs); script != "" {
+		if script, words := u.runtimeScript(); script != "" {
 			for _, s := range u.Steps {
 				for _, pkg := range s.Installs {
 					if slimMissingTools[pkg] && words[pkg] && !purged[pkg] {
@@ -352,8 +352,22 @@ func mapKeys[V any](m map[string]V) []string {
 }
 
 // runtimeScript reads the script the container runs (ENTRYPOINT or CMD
-// naming a file the build context provided) and returns its name and words.
-func (u *Unit) runtimeScript(n Needs) (string, map[string]bool) {
+// naming a file the build context provided) and returns its name and
+// words. It is read once: several passes ask.
+func (u *Unit) runtimeScript() (string, map[string]bool) {
+	if u.script == nil {
+		name, words := u.readRuntimeScript(u.runtimeNeeds())
+		u.script = &runtimeScript{name, words}
+	}
+	return u.script.name, u.script.words
+}
+
+type runtimeScript struct {
+	name  string
+	words map[string]bool
+}
+
+func (u *Unit) readRuntimeScript(n Needs) (string, map[string]bool) {
 	if u.Context == nil {
 		return "", nil
 	}
@@ -404,14 +418,15 @@ func pkgProgram(pkg string) string {
 // runtimePrograms are the programs the container's command may run: its
 // words, the words of a shell command string it passes (sh -c "..."), and
 // the words of its script from the build context.
-func (u *Unit) runtimePrograms(n Needs) map[string]bool {
+func (u *Unit) runtimePrograms() map[string]bool {
+	n := u.runtimeNeeds()
 	out := map[string]bool{}
 	for _, w := range append([]string{n.Exec}, n.ExecArgs...) {
 		for _, f := range strings.Fields(w) {
 			out[path.Base(f)] = true
 		}
 	}
-	if _, words := u.runtimeScript(n); words != nil {
+	if _, words := u.runtimeScript(); words != nil {
 		for w := range words {
 			out[w] = true
 		}

@@ -86,7 +86,8 @@ type Unit struct {
 	Steps   []*Step // one per instruction of Stage.Body
 	Context *BuildContext
 	Plan    *Plan
-	needs   *Needs // cached by runtimeNeeds
+	needs   *Needs         // cached by runtimeNeeds
+	script  *runtimeScript // cached by runtimeScript
 }
 
 // Skipped reports whether a pass decided to leave the file alone.
