@@ -31,6 +31,16 @@ install may write elsewhere too: that is said in a warning, since what it writes
 	},
 }
 
+// effect is how a build step puts a path in place, which decides whether
+// a path inside a source tree is carried.
+type effect int
+
+const (
+	effWrite    effect = iota // copied, linked, written, unpacked
+	effCreate                 // made empty by mkdir or touch
+	effDownload               // fetched from the network: never a source
+)
+
 // buildOnlyPlaces are where builds keep what the program does not need.
 var buildOnlyPlaces = []string{
 	"/tmp", "/var/tmp", "/var/cache", "/var/lib/apt", "/var/lib/dpkg", "/var/log/apt", "/root/.cache", "/root/.npm",
@@ -103,8 +113,8 @@ func (u *Unit) carryEffects() {
 	// inTreeKept says which paths inside a source tree still reach the
 	// runtime: downloads (never sources), and what a program reads at run
 	// time (asset directories, config files).
-	inTreeKept := func(x, why string) bool {
-		if strings.Contains(why, "downloads") {
+	inTreeKept := func(kind effect, x string) bool {
+		if kind == effDownload {
 			return true
 		}
 		base := path.Base(x)
@@ -120,12 +130,11 @@ func (u *Unit) carryEffects() {
 		}
 		return (configExt[path.Ext(base)] || base == ".env") && !buildManifests[base]
 	}
-	var curWhy string
-	skip := func(x string) bool {
+	skip := func(kind effect, x string) bool {
 		if x == "" || x == "/" || systemDirs[x] || secretFiles[path.Base(x)] || strings.Contains(x, "$") {
 			return true
 		}
-		if !strings.Contains(curWhy, "creates it") && inTreeKept(x, curWhy) {
+		if kind != effCreate && inTreeKept(kind, x) {
 			for _, b := range buildOnlyPlaces {
 				if _, ok := under(x, b); ok {
 					return true
@@ -151,13 +160,12 @@ func (u *Unit) carryEffects() {
 		return covered(x)
 	}
 	seen := map[string]bool{}
-	add := func(x, why string, line int) {
-		if strings.Contains(why, "creates it") {
-			seenMkdir[path.Clean(x)] = true
-		}
+	add := func(kind effect, x, why string, line int) {
 		x = path.Clean(x)
-		curWhy = why
-		if seen[x] || skip(x) {
+		if kind == effCreate {
+			seenMkdir[x] = true
+		}
+		if seen[x] || skip(kind, x) {
 			return
 		}
 		seen[x] = true
@@ -176,7 +184,7 @@ func (u *Unit) carryEffects() {
 						if strings.HasSuffix(dest, "/") {
 							target = path.Join(target, path.Base(src))
 						}
-						add(target, fmt.Sprintf("line %d downloads it there", line), line)
+						add(effDownload, target, fmt.Sprintf("line %d downloads it there", line), line)
 					}
 				}
 			}
@@ -192,7 +200,7 @@ func (u *Unit) carryEffects() {
 					if strings.HasSuffix(dest, "/") {
 						target = path.Join(target, sc.Path)
 					}
-					add(target, fmt.Sprintf("line %d writes it from the Dockerfile", line), line)
+					add(effWrite, target, fmt.Sprintf("line %d writes it from the Dockerfile", line), line)
 				}
 			}
 		}
@@ -202,7 +210,7 @@ func (u *Unit) carryEffects() {
 				if destDir && src != "." && !strings.HasSuffix(src, "/") && !strings.ContainsAny(src, "*?[") && (u.Context == nil || !u.contextIsDir(src)) {
 					target = path.Join(dest, path.Base(src))
 				}
-				if systemDirs[path.Clean(target)] && !skip(path.Join(target, "x")) {
+				if systemDirs[path.Clean(target)] && !skip(effWrite, path.Join(target, "x")) {
 					// A directory's contents into /usr/local/bin: the files
 					// it brings, as the build context lists them.
 					if u.Context == nil || !u.contextIsDir(strings.TrimSuffix(src, "/")) {
@@ -211,11 +219,11 @@ func (u *Unit) carryEffects() {
 					}
 					entries, _ := fs.ReadDir(u.Context.FS, strings.TrimSuffix(src, "/"))
 					for _, e := range entries {
-						add(path.Join(target, e.Name()), fmt.Sprintf("line %d copies it there from the build context", line), line)
+						add(effWrite, path.Join(target, e.Name()), fmt.Sprintf("line %d copies it there from the build context", line), line)
 					}
 					continue
 				}
-				add(target, fmt.Sprintf("line %d copies it there from the build context", line), line)
+				add(effWrite, target, fmt.Sprintf("line %d copies it there from the build context", line), line)
 			}
 			continue
 		}
@@ -232,7 +240,7 @@ func (u *Unit) carryEffects() {
 // that loads it (dotenv, dotenvy, godotenv) from its working directory,
 // when the original copied the whole context there and .dockerignore does
 // not leave it out.
-func (u *Unit) carryDotenv(add func(x, why string, line int)) {
+func (u *Unit) carryDotenv(add func(kind effect, x, why string, line int)) {
 	if u.Context == nil {
 		return
 	}
@@ -254,13 +262,13 @@ func (u *Unit) carryDotenv(add func(x, why string, line int)) {
 	}
 	for _, d := range u.contextDirs() {
 		if d == normDir(wd) {
-			add(path.Join(wd, ".env"), "the program loads .env (dotenv) from its working directory, where the original's COPY put it", 0)
+			add(effWrite, path.Join(wd, ".env"), "the program loads .env (dotenv) from its working directory, where the original's COPY put it", 0)
 		}
 	}
 }
 
 // commandEffects reports the paths a command is known to write.
-func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line int)) {
+func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why string, line int)) {
 	if len(c.Args) == 0 || c.Dynamic {
 		return
 	}
@@ -269,13 +277,13 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 	at := func(p string) string { return Resolve(c.Dir, expandVars(p, s.Env, c.Env)) }
 	why := func(verb string) string { return fmt.Sprintf("line %d %s it", line, verb) }
 	for _, w := range c.Writes {
-		add(w, why("writes"), line)
+		add(effWrite, w, why("writes"), line)
 	}
 	name := c.Name()
 	switch name {
 	case "tee":
 		for _, a := range nonFlags(args) {
-			add(at(a), why("writes"), line)
+			add(effWrite, at(a), why("writes"), line)
 		}
 	case "mkdir", "touch":
 		for i := 0; i < len(args); i++ {
@@ -284,12 +292,12 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 				continue
 			}
 			if !strings.HasPrefix(args[i], "-") {
-				add(at(args[i]), why(map[string]string{"mkdir": "creates", "touch": "creates"}[name]), line)
+				add(effCreate, at(args[i]), why("creates"), line)
 			}
 		}
 	case "ln":
 		if ops := nonFlags(args); len(ops) == 2 && !strings.HasPrefix(ops[0], "/dev/") && !strings.HasPrefix(ops[0], "/proc/") {
-			add(at(ops[1]), why("links"), line)
+			add(effWrite, at(ops[1]), why("links"), line)
 		}
 	case "cp", "mv", "install":
 		srcs, dest, into, ok := moveOperands(name, args)
@@ -297,19 +305,19 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 			target := at(dest)
 			if len(srcs) > 1 || strings.HasSuffix(dest, "/") {
 				for _, src := range srcs {
-					add(path.Join(target, path.Base(src)), why("writes"), line)
+					add(effWrite, path.Join(target, path.Base(src)), why("writes"), line)
 				}
 				return
 			}
-			add(target, why("writes"), line)
+			add(effWrite, target, why("writes"), line)
 		}
 	case "curl":
 		if v, ok := optValue(args, 'o', "--output"); ok {
-			add(at(v), why("downloads"), line)
+			add(effDownload, at(v), why("downloads"), line)
 		}
 	case "wget":
 		if v, ok := optValue(args, 'O', "--output-document"); ok && v != "-" {
-			add(at(v), why("downloads"), line)
+			add(effDownload, at(v), why("downloads"), line)
 		}
 	case "tar":
 		if dir, ok := optValue(args, 'C', "--directory"); ok {
@@ -322,7 +330,7 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 	case "git":
 		if len(args) >= 3 && args[0] == "clone" {
 			if ops := nonFlags(args[1:]); len(ops) == 2 {
-				add(at(ops[1]), why("clones into"), line)
+				add(effWrite, at(ops[1]), why("clones into"), line)
 			}
 		}
 	case "sed":
@@ -330,7 +338,7 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 			ops := nonFlags(args)
 			if len(ops) >= 2 {
 				for _, f := range ops[1:] {
-					add(at(f), why("edits"), line)
+					add(effWrite, at(f), why("edits"), line)
 				}
 			}
 		}
@@ -345,7 +353,7 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(x, why string, line i
 					dir = args[i+1]
 				}
 			}
-			add(at(dir), why("downloads NLTK data into"), line)
+			add(effDownload, at(dir), why("downloads NLTK data into"), line)
 			return
 		}
 		if runsProjectCode(c) && u.Plan != nil {
@@ -479,9 +487,9 @@ func tarMembers(args []string) []string {
 // unpackedInto carries what an archive adds to dir: the directory, or, when
 // dir is a system directory, the members the command names (otherwise what
 // it adds there cannot be told apart, and the file is skipped).
-func (u *Unit) unpackedInto(dir string, members []string, s *Step, line int, add func(x, why string, line int)) {
+func (u *Unit) unpackedInto(dir string, members []string, s *Step, line int, add func(kind effect, x, why string, line int)) {
 	if !systemDirs[dir] {
-		add(dir, fmt.Sprintf("line %d unpacks into it", line), line)
+		add(effWrite, dir, fmt.Sprintf("line %d unpacks into it", line), line)
 		return
 	}
 	if len(members) == 0 {
@@ -489,7 +497,7 @@ func (u *Unit) unpackedInto(dir string, members []string, s *Step, line int, add
 		// is named for the program the container runs.
 		if progs := archivedPrograms(s, u.runtimePrograms()); len(progs) > 0 {
 			for _, p := range progs {
-				add(path.Join(dir, p), fmt.Sprintf("line %d unpacks an archive named for %s, which the container runs", line, p), line)
+				add(effWrite, path.Join(dir, p), fmt.Sprintf("line %d unpacks an archive named for %s, which the container runs", line, p), line)
 			}
 			return
 		}
@@ -497,7 +505,7 @@ func (u *Unit) unpackedInto(dir string, members []string, s *Step, line int, add
 		return
 	}
 	for _, m := range members {
-		add(path.Join(dir, m), fmt.Sprintf("line %d unpacks it", line), line)
+		add(effWrite, path.Join(dir, m), fmt.Sprintf("line %d unpacks it", line), line)
 	}
 }
 

@@ -119,6 +119,7 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		path, why string
 		line      int
 		file      bool
+		made      bool // a directory a mkdir made, not one the app came in
 	}
 	var ts []target
 	lex := shell.NewLex(u.File.Escape)
@@ -139,7 +140,7 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 						continue
 					}
 					if !strings.HasPrefix(a, "-") {
-						ts = append(ts, target{Resolve(c.Dir, a), fmt.Sprintf("line %d creates it", s.In.StartLine), s.In.StartLine, false})
+						ts = append(ts, target{Resolve(c.Dir, a), fmt.Sprintf("line %d creates it", s.In.StartLine), s.In.StartLine, false, true})
 					}
 				}
 			}
@@ -169,17 +170,17 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		why := fmt.Sprintf("line %d copies the app there", s.In.StartLine)
 		switch {
 		case isDir || !destDir && len(files) == 0 && len(sd.SourcePaths) != 1:
-			ts = append(ts, target{p, why, s.In.StartLine, false})
+			ts = append(ts, target{p, why, s.In.StartLine, false, false})
 		case !destDir:
-			ts = append(ts, target{p, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true})
+			ts = append(ts, target{p, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true, false})
 		default:
 			for _, f := range files {
-				ts = append(ts, target{f, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true})
+				ts = append(ts, target{f, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true, false})
 			}
 		}
 	}
 	if wd := u.finalWorkdir(); wd != "" && wd != "/" {
-		ts = append(ts, target{normDir(wd), "the container runs there", 0, false})
+		ts = append(ts, target{normDir(wd), "the container runs there", 0, false, false})
 	}
 	// A file copied into a directory that is copied anyway needs no copy of
 	// its own; nor does a directory inside another.
@@ -203,14 +204,14 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 	// the app, even when a mkdir made it first.
 	appWhy := map[string]target{}
 	for _, t := range ts {
-		if _, ok := appWhy[t.path]; !ok && !t.file && !strings.Contains(t.why, "creates it") {
+		if _, ok := appWhy[t.path]; !ok && !t.file && !t.made {
 			appWhy[t.path] = t
 		}
 	}
 	seen := map[string]bool{}
 	for _, t := range ts {
 		if a, ok := appWhy[t.path]; ok && !t.file {
-			t.why = a.why
+			t.why, t.made = a.why, a.made
 		}
 		if seen[t.path] || under(t.path, false) || (t.file && under(t.path, true)) {
 			continue
@@ -222,7 +223,7 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		why := "the app: " + t.why
 		if t.file {
 			why = "a file the image needs: " + t.why
-		} else if strings.Contains(t.why, "creates it") {
+		} else if t.made {
 			why = "a directory the image needs: " + t.why
 		}
 		out = append(out, Copy{Src: t.path, Dst: t.path, Why: why, Line: t.line})
