@@ -911,22 +911,17 @@ func (u *Unit) javaDependencyDirWritten() bool {
 			return true
 		}
 	}
-	if u.Context != nil {
-		if b, err := fs.ReadFile(u.Context.FS, "pom.xml"); err == nil && strings.Contains(string(b), "copy-dependencies") {
-			return true
-		}
-		if u.Context.FS != nil {
-			found := false
-			_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() && d.Name() == "pom.xml" && strings.Count(p, "/") <= 2 {
-					if b, err := fs.ReadFile(u.Context.FS, p); err == nil && strings.Contains(string(b), "copy-dependencies") {
-						found = true
-					}
-				}
-				return nil
-			})
-			return found
-		}
+	if u.Context == nil {
+		return false
 	}
-	return false
+	found := false
+	_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "pom.xml" && strings.Count(p, "/") <= 2 {
+			if b, err := fs.ReadFile(u.Context.FS, p); err == nil && strings.Contains(string(b), "copy-dependencies") {
+				found = true
+			}
+		}
+		return nil
+	})
+	return found
 }
