@@ -916,6 +916,9 @@ func (u *Unit) javaDependencyDirWritten() bool {
 	}
 	found := false
 	_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && strings.Count(p, "/") >= 2 {
+			return fs.SkipDir // no pom.xml deeper than this counts
+		}
 		if err == nil && !d.IsDir() && d.Name() == "pom.xml" && strings.Count(p, "/") <= 2 {
 			if b, err := fs.ReadFile(u.Context.FS, p); err == nil && strings.Contains(string(b), "copy-dependencies") {
 				found = true
