@@ -21,8 +21,8 @@ var update = flag.Bool("update", false, "rewrite the rewrite.golden files")
 // TestRewriteGolden rewrites every example with its directory as the build
 // context and compares with rewrite.golden; the golden output, rewritten
 // again, must not change. An example without rewrite.golden (an ecosystem
-// whose rewrite is not written yet; EXPECTED.md says what it should be) is
-// skipped, unless -update is given and the rewrite changes the file.
+// whose rewrite is not written yet) is skipped, unless -update is given and
+// the rewrite changes the file.
 func TestRewriteGolden(t *testing.T) {
 	dirs, _ := filepath.Glob("*/Dockerfile")
 	if len(dirs) < 4 {

@@ -37,6 +37,15 @@ Erlang or Nim and uses it is left to those ecosystems, with the reason.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"gcc", "debian", "ubuntu", "alpine"},
 	Run: func(u *Unit) error {
+		if u.Plan != nil {
+			return nil // PHP from the distribution's packages, planned by the php pass
+		}
+		for _, st := range u.Steps {
+			if c, ok := st.In.Command.(*instructions.CopyCommand); ok && c.From != "" {
+				u.Skip(st.In.StartLine, "COPY --from=%s already copies from another image; rewrite by hand", c.From)
+				return nil
+			}
+		}
 		s := &cScan{u: u, needs: u.runtimeNeeds(), gcc: u.Base.Family == "gcc"}
 		s.run()
 		return nil

@@ -118,7 +118,13 @@ dropped); name an earlier stage in every COPY --from; and be left unchanged by a
 			fail("the final image config would change: %s", strings.Join(diffs, "; "))
 			return nil
 		}
-		if err := checkCopyFrom(f2); err != nil {
+		images := map[string]bool{} // COPY --from=<image> of the original
+		for _, s := range u.Steps {
+			if c, ok := s.In.Command.(*instructions.CopyCommand); ok && c.From != "" {
+				images[c.From] = true
+			}
+		}
+		if err := checkCopyFrom(f2, images); err != nil {
 			fail("%v", err)
 			return nil
 		}
@@ -148,14 +154,15 @@ func (u *Unit) droppedSecrets() map[string]bool {
 }
 
 // checkCopyFrom checks that every COPY --from names an earlier stage (by
-// name or index) of the file.
-func checkCopyFrom(f *parser.File) error {
+// name or index) of the file, or one of the images the original copied
+// from.
+func checkCopyFrom(f *parser.File, images map[string]bool) error {
 	names := map[string]bool{}
 	n := 0
 	for _, st := range f.Stages() {
 		for _, in := range st.Body {
 			if c, ok := in.Command.(*instructions.CopyCommand); ok && c.From != "" {
-				if !names[strings.ToLower(c.From)] {
+				if !names[strings.ToLower(c.From)] && !images[c.From] {
 					return fmt.Errorf("line %d: COPY --from=%s names no earlier stage", in.StartLine, c.From)
 				}
 			}

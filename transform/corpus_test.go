@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"os"
 	"regexp"
 	"sort"
@@ -107,7 +108,17 @@ func checkRewrite(t *testing.T, name string, in, out []byte, opts Options) {
 			t.Errorf("%s: added a download piped into a shell: %q", name, l)
 		}
 	}
-	if err := checkCopyFrom(f2); err != nil {
+	images := map[string]bool{} // the original's COPY --from=<image>
+	if f1, err := parser.Parse(name, in); err == nil {
+		for _, st := range f1.Stages() {
+			for _, i := range st.Body {
+				if c, ok := i.Command.(*instructions.CopyCommand); ok && c.From != "" {
+					images[c.From] = true
+				}
+			}
+		}
+	}
+	if err := checkCopyFrom(f2, images); err != nil {
 		t.Errorf("%s: %v", name, err)
 	}
 	again, err := Rewrite(f2, opts)

@@ -76,6 +76,9 @@ func (u *Unit) carryEffects() {
 			replayed[c.Replay] = true
 		}
 	}
+	for in := range p.Replays {
+		replayed[in] = true
+	}
 	covered := func(x string) bool {
 		for _, c := range p.Copies {
 			if c.Replay != nil {
@@ -174,6 +177,9 @@ func (u *Unit) carryEffects() {
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range head {
 		line := s.In.StartLine
+		if p.Replays[s.In] != "" || p.Left[s.In] {
+			continue // the runtime stage runs it again, or the builder alone needs it
+		}
 		if a, ok := s.In.Command.(*instructions.AddCommand); ok {
 			// ADD URL DEST: copyOf leaves URLs out.
 			dest, _, err := lex.ProcessWord(a.DestPath, s.Env)

@@ -70,7 +70,7 @@ after FROM, or has more than MaxInstructions (5,000) instructions.`,
 				u.Skip(in.StartLine, "ONBUILD: this is a base image for other builds, not an application image")
 				return nil
 			case "copy":
-				if c, ok := in.Command.(*instructions.CopyCommand); ok && c.From != "" {
+				if c, ok := in.Command.(*instructions.CopyCommand); ok && c.From != "" && !phpToolImage(u.Stage.Base().BaseName, c.From) {
 					u.Skip(in.StartLine, "COPY --from=%s already copies from another image; rewrite by hand", c.From)
 					return nil
 				}

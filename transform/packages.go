@@ -170,6 +170,9 @@ slim Debian image of the builder's release.`,
 		sourceLine := 0     // the first RUN that adds a package source
 		recommends := false // a program was installed with its recommended packages
 		for _, s := range u.Steps {
+			if p.Replays[s.In] != "" || p.Left[s.In] {
+				continue // repeated in the runtime stage as it is, or left behind on purpose
+			}
 			if sourceLine == 0 && (s.In.Keyword == "run" || s.In.Keyword == "copy" || s.In.Keyword == "add") && aptSourceRe.MatchString(string(s.In.Raw)) {
 				sourceLine = s.In.StartLine
 			}

@@ -36,6 +36,13 @@ type Plan struct {
 	// RuntimeTail run in the runtime stage after the copies, as root
 	// (ldconfig for libraries copied into /usr/local/lib).
 	RuntimeTail []Gen
+	// Replays are instructions of the original repeated in the runtime
+	// stage where they stand, with the reason (PHP extensions must be
+	// built in the image that runs them).
+	Replays map[*parser.Instruction]string
+	// Left are instructions the ecosystem pass leaves in the builder on
+	// purpose (fetching composer): nothing they write reaches the runtime.
+	Left map[*parser.Instruction]bool
 	// AddedPath are PATH entries the rewrite adds (a venv's bin).
 	AddedPath []string
 	// Packages are system packages the ecosystem pass knows the program

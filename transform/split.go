@@ -125,6 +125,11 @@ is created again by repeating the RUN that made it.`,
 				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
 				continue
 			}
+			if why := p.Replays[s.In]; why != "" {
+				restated = append(restated, u.annotate(cloneRaw(s.In), why))
+				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: %s", s.In.StartLine, why)
+				continue
+			}
 			if !configKeywords[s.In.Keyword] {
 				continue
 			}
@@ -147,7 +152,7 @@ is created again by repeating the RUN that made it.`,
 			u.decide(ActAdd, u.Stage.From.StartLine, 0, nil, "WORKDIR %s: the original image runs in %s and the runtime image's default differs", wd, wd)
 		}
 		for _, in := range restated {
-			if in.Keyword != "run" { // the first config instruction, not a user's RUN
+			if configKeywords[in.Keyword] { // the first config instruction, not a repeated RUN or COPY
 				u.annotate(in, "configuration restated from the build stage (a new stage starts clean)")
 				break
 			}
