@@ -32,8 +32,12 @@ names the installed program and the project builds no shared library: then that 
 On debian, ubuntu and alpine the runtime is the same distribution image (debian:<tag>-slim,
 ubuntu:<tag>, alpine:<tag>); /usr/local, empty in those images, is copied whole after make install,
 with ldconfig on glibc; the packages pass maps the -dev packages, and an installed -dev package with
-no known run-time package is a skip. A file that installs Node.js, Python, Go, Ruby, Java, PHP, Rust,
-Erlang or Nim and uses it is left to those ecosystems, with the reason.`,
+no known run-time package is a skip. Nim builds the same way through gcc: nim c/cpp and nimble c
+write the program next to the main module (or at -o:, --outdir:), nimble build where the .nimble
+file of the build context says; the libraries Nim loads with dlopen, which no link line shows, are
+installed in the runtime: those of -d:ssl, and libpcre3 and libssl when the Dockerfile installed
+the nim package, which brought them. A file that installs Node.js, Python, Go, Ruby, Java, PHP,
+Rust or Erlang and uses it is left to those ecosystems, with the reason.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"gcc", "debian", "ubuntu", "alpine"},
 	Run: func(u *Unit) error {
@@ -69,6 +73,11 @@ type cScan struct {
 	// cxx says why the project may be C++ ("" when nothing says so).
 	cxx     string
 	cxxLine int
+	// Nim: the line of the first nim build, why a nim command cannot be
+	// followed, and libraries the program loads with dlopen.
+	nimLine    int
+	nimUnknown string
+	nimDlopen  []nimLib
 }
 
 // cLink is a compiler command that links a program.
@@ -147,6 +156,10 @@ func (s *cScan) run() {
 		u.Skip(line, "%s", why)
 		return
 	}
+	if s.nimUnknown != "" {
+		u.Skip(s.nimLine, "%s", s.nimUnknown)
+		return
+	}
 	if len(s.links) == 0 && len(s.runs) == 0 {
 		if s.gcc {
 			u.Skip(u.Stage.From.StartLine, "no compiler, make or cmake command builds a program: nothing to carry into a runtime stage")
@@ -187,7 +200,6 @@ var otherLangs = []struct {
 	{"PHP", regexp.MustCompile(`^php[0-9.]*(-.*)?$`), map[string]bool{"php": true, "composer": true, "php-fpm": true}},
 	{"Rust", regexp.MustCompile(`^(rustc|cargo|rust)$`), map[string]bool{"cargo": true, "rustc": true}},
 	{"Erlang", regexp.MustCompile(`^(erlang.*|elixir|rebar3?)$`), map[string]bool{"erl": true, "erlc": true, "rebar3": true, "mix": true, "elixir": true}},
-	{"Nim", regexp.MustCompile(`^nim$`), map[string]bool{"nim": true, "nimble": true, "choosenim": true}},
 }
 
 // otherLanguage finds another language's toolchain in play on a
@@ -216,7 +228,7 @@ func (s *cScan) otherLanguage() (string, int) {
 				useLine, used = s.needs.ExecLine, exec
 			}
 		}
-		if useLine == 0 || (installLine == 0 && l.name != "Nim") {
+		if useLine == 0 || installLine == 0 {
 			continue
 		}
 		if installLine != 0 {
@@ -319,6 +331,11 @@ func (s *cScan) scan() (string, int) {
 					b.Unknown = dynCd + ": where it builds is not followed"
 				}
 				s.runs = append(s.runs, b)
+			case name == "nim" || name == "nimble":
+				if dynCd != "" {
+					return dynCd + ": where nim writes is not followed", line
+				}
+				s.nim(st, c, dir)
 			case name == "cp" || name == "mv" || name == "install":
 				s.move(st, c, dir)
 			case name == "rm":

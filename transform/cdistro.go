@@ -139,6 +139,9 @@ func (s *cScan) planDistro(prog *cProg) {
 		}
 		plan.Packages = append(plan.Packages, Package{Name: "libstdc++", Why: why, Line: prog.Line})
 	}
+	if !s.planNimLibs() {
+		return
+	}
 	rt, why := distroRuntime(u.Base)
 	plan.Runtime = rt
 	u.Fact(u.Stage.From.StartLine, "runtime %s: %s", rt.Ref, why)

@@ -133,12 +133,8 @@ func runtimeLibPackages(libs []string, rel string) (pkgs map[string]string, why 
 		if dev == "" {
 			continue
 		}
-		m := devToRuntime[dev]
-		pkg, ok := m[rel]
-		if !ok {
-			pkg, ok = m["*"]
-		}
-		if !ok {
+		pkg := devRuntimeName(dev, rel)
+		if pkg == "" {
 			return nil, fmt.Sprintf("-l%s: the name of its run-time package (from %s) on %s is not known (docs/tables.md)", l, dev, orUnknown(rel))
 		}
 		pkgs[l] = pkg

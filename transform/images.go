@@ -89,7 +89,7 @@ func splitTag(tag string) (version, variant string) {
 	return "", tag // "latest", "bookworm", "lts-slim", "alpine"
 }
 
-var releases = []string{"bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal"}
+var releases = []string{"bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal", "bionic"}
 
 func releaseOf(im Image) (release, libc string) {
 	v := im.Variant
@@ -133,7 +133,7 @@ func releaseOf(im Image) (release, libc string) {
 }
 
 var debianVersions = map[string]string{"11": "bullseye", "12": "bookworm", "13": "trixie", "10": "buster"}
-var ubuntuVersions = map[string]string{"20.04": "focal", "22.04": "jammy", "24.04": "noble"}
+var ubuntuVersions = map[string]string{"18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
 
 // defaultRelease is the Debian release behind an official image tag that
 // does not name one. The Docker official images moved their default from

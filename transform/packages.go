@@ -19,10 +19,20 @@ var buildOnlyPackages = map[string]bool{
 	"binutils": true, "patch": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true,
 	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
 	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "linux-headers-amd64": true, "linux-headers-arm64": true, "linux-headers-generic": true, "upx": true, "upx-ucl": true,
-	"musl-tools": true, "lld": true, "mold": true,
+	"musl-tools": true, "lld": true, "mold": true, "nim": true,
 	// build tools of C and C++ projects
 	"bison": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
 	"nasm": true, "yasm": true, "texinfo": true, "libtool-bin": true, "alpine-sdk": true, "check": true,
+}
+
+// devRuntimeName is the run-time package of a -dev package on a release
+// ("" when not known).
+func devRuntimeName(dev, release string) string {
+	m := devToRuntime[dev]
+	if rt, ok := m[release]; ok {
+		return rt
+	}
+	return m["*"]
 }
 
 // devToRuntime maps a Debian build package to the library package a
@@ -33,7 +43,7 @@ var devToRuntime = map[string]map[string]string{
 	"default-libmysqlclient-dev": {"*": "libmariadb3"},
 	"libmariadb-dev":             {"*": "libmariadb3"},
 	"libmariadb-dev-compat":      {"*": "libmariadb3"},
-	"libssl-dev":                 {"bookworm": "libssl3", "bullseye": "libssl1.1", "trixie": "libssl3t64", "buster": "libssl1.1", "jammy": "libssl3", "noble": "libssl3t64", "focal": "libssl1.1"},
+	"libssl-dev":                 {"bookworm": "libssl3", "bullseye": "libssl1.1", "trixie": "libssl3t64", "buster": "libssl1.1", "jammy": "libssl3", "noble": "libssl3t64", "focal": "libssl1.1", "bionic": "libssl1.1"},
 	"libffi-dev":                 {"bookworm": "libffi8", "trixie": "libffi8", "bullseye": "libffi7", "buster": "libffi6", "jammy": "libffi8", "noble": "libffi8", "focal": "libffi7"},
 	"libxml2-dev":                {"*": "libxml2"},
 	"libxslt1-dev":               {"*": "libxslt1.1"},
@@ -52,6 +62,7 @@ var devToRuntime = map[string]map[string]string{
 	"libbrotli-dev":              {"*": "libbrotli1"},
 	"libgmp-dev":                 {"*": "libgmp10"},
 	"libpcre3-dev":               {"*": "libpcre3"},
+	"libgc-dev":                  {"*": "libgc1", "buster": "libgc1c2", "focal": "libgc1c2", "bionic": "libgc1c2"},
 	"libpcre2-dev":               {"*": "libpcre2-8-0"},
 	"libreadline-dev":            {"bookworm": "libreadline8", "bullseye": "libreadline8", "trixie": "libreadline8t64", "jammy": "libreadline8", "noble": "libreadline8t64"},
 	"libsasl2-dev":               {"*": "libsasl2-2"},
@@ -206,13 +217,8 @@ slim Debian image of the builder's release.`,
 					if p.Static {
 						continue // a static binary links nothing at run time
 					}
-					rel := u.Base.Release
-					m := devToRuntime[pkg]
-					rt, ok := m[rel]
-					if !ok {
-						rt, ok = m["*"]
-					}
-					if !ok {
+					rt := devRuntimeName(pkg, u.Base.Release)
+					if rt == "" {
 						u.Skip(s.In.StartLine, "%s needs a run-time library whose name depends on the Debian release, and the release of %s is unknown", pkg, u.Base.Expanded)
 						return nil
 					}

@@ -203,11 +203,7 @@ func (r *rustScan) installLibraries(ev linkEvidence) bool {
 				dev, pkg = sc.Apk, apkDevToRuntime[sc.Apk]
 			} else {
 				dev = sc.Deb
-				m := devToRuntime[dev]
-				var ok bool
-				if pkg, ok = m[rel]; !ok {
-					pkg = m["*"]
-				}
+				pkg = devRuntimeName(dev, rel)
 			}
 			if pkg == "" {
 				u.Skip(e.line, "%s needs the run-time library of %s, whose name for %s is not known", crate, dev, orUnknown(rel))
