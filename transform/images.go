@@ -208,6 +208,10 @@ func defaultRelease(im Image) string {
 			return "bookworm"
 		case major == 3 && minor == 7:
 			return "bullseye"
+		case major == 3 && minor == 6: // EOL 2021-12, after bullseye became the default
+			return "bullseye"
+		case major == 3 && minor == 5, major == 2: // 3.5 and 2.7 last built in 2020, on buster
+			return "buster"
 		}
 	case "node":
 		// 20 and later after the switch; 18 (EOL 2025-04) and 16 ended on

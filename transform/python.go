@@ -27,18 +27,16 @@ own image when it is already slim or alpine and the Dockerfile added compilers. 
 receives the venv and the app: the directories the build context was copied into and the final
 WORKDIR, taken from the builder so generated files come along. Build packages stay behind; -dev
 libraries become their run-time libraries, and packages known to compile against a library
-(psycopg2, mysqlclient) bring it along. Python 2, pip --user/--target/--prefix, and an
-interpreter called by absolute path are skipped with the reason.`,
+(psycopg2, mysqlclient) bring it along. Python 2 has no venv module: without a virtualenv of the
+Dockerfile's own, site-packages moves whole, with the console script the container runs.
+pip --user/--target/--prefix, and an interpreter called by absolute path are skipped with the
+reason.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
 		from := u.Stage.From.StartLine
 		needs := u.runtimeNeeds()
 		if needs.Toolchain != 0 {
 			u.Skip(needs.Toolchain, "the container runs %q at run time: it needs the toolchain", needs.ToolchainWhat)
-			return nil
-		}
-		if strings.HasPrefix(u.Base.Version, "2") {
-			u.Skip(from, "Python 2 has no venv module: its packages cannot be moved as a virtual environment")
 			return nil
 		}
 		py, why := u.pythonInstalls()
@@ -54,6 +52,9 @@ interpreter called by absolute path are skipped with the reason.`,
 		if why != "" {
 			u.Skip(from, "%s", why)
 			return nil
+		}
+		if strings.HasPrefix(u.Base.Version, "2") && py.venv == "" {
+			return u.planPython2(py, rt)
 		}
 		for _, w := range append([]string{needs.Exec}, needs.ExecArgs...) {
 			if pythonPathRe.MatchString(w) && py.venv == "" {
@@ -107,6 +108,47 @@ interpreter called by absolute path are skipped with the reason.`,
 		u.pythonNativeLibs(py)
 		return nil
 	},
+}
+
+// python2Site is where pip installs in the official Python 2 images (all
+// 2.7): Python 2 has no venv module, so the packages move as this
+// directory, onto an image with the same interpreter build.
+const python2Site = "/usr/local/lib/python2.7/site-packages"
+
+// baseImagePrograms are programs of the images themselves that a CMD may
+// name without a package install.
+var baseImagePrograms = map[string]bool{"sh": true, "bash": true, "ash": true, "env": true, "exec": true, "tini": true, "dumb-init": true, "su-exec": true, "gosu": true}
+
+// planPython2 moves what pip installed for Python 2 without a virtualenv:
+// site-packages whole, and the console scripts the container runs from
+// /usr/local/bin.
+func (u *Unit) planPython2(py pyInstalls, rt Image) error {
+	from := u.Stage.From.StartLine
+	needs := u.runtimeNeeds()
+	plan := &Plan{Ecosystem: "python", Runtime: rt}
+	u.Fact(from, "Python 2 has no venv module: the packages pip installs move as %s, which holds only the image's pip and setuptools besides them", python2Site)
+	app, why := u.appCopies(python2Site)
+	if why != "" {
+		u.Skip(from, "%s", why)
+		return nil
+	}
+	plan.Copies = withDir(app, python2Site, py.first.In.StartLine, "every package pip installed for Python 2")
+	// The program the container runs, by name or from /usr/local/bin, is
+	// a console script of pip's unless a package or the interpreter is it.
+	var scripts []string
+	if e := needs.Exec; e != "" && (strings.HasPrefix(e, "/usr/local/bin/") || !strings.Contains(e, "/")) {
+		w := path.Base(e)
+		if !strings.HasPrefix(w, "python") && !strings.HasPrefix(w, "pip") && !strings.ContainsAny(w, "$.") && !u.installedByPackage(w) && !baseImagePrograms[w] {
+			scripts = append(scripts, w)
+		}
+	}
+	for _, w := range scripts {
+		plan.Copies = append(plan.Copies, Copy{Src: "/usr/local/bin/" + w, Dst: "/usr/local/bin/" + w, Line: needs.ExecLine,
+			Why: "the console script pip installed, which the container runs"})
+	}
+	u.Plan = plan
+	u.pythonNativeLibs(py)
+	return nil
 }
 
 var pythonPathRe = regexp.MustCompile(`^/usr/(local/)?bin/python[0-9.]*$`)
