@@ -317,6 +317,30 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			}
 			add(effWrite, target, why("writes"), line)
 		}
+	case "chmod", "chown", "chgrp":
+		// COPY --from keeps a file's mode and owner, so the changed file
+		// must be the builder's.
+		if ops := nonFlags(args); len(ops) >= 2 {
+			for _, f := range ops[1:] {
+				add(effWrite, at(f), why("changes the mode or owner of"), line)
+			}
+		}
+	case "crontab":
+		if ops := nonFlags(args); len(ops) == 1 && ops[0] != "-" {
+			user := "root"
+			if v, ok := optValue(args, 'u', ""); ok {
+				user = v
+			} else if x, _ := u.userAt(s); x != "" {
+				user, _, _ = strings.Cut(x, ":")
+			}
+			spool := "/var/spool/cron/crontabs/" // Debian's cron
+			if u.Base.Libc == "musl" {
+				spool = "/etc/crontabs/" // busybox crond
+			}
+			add(effWrite, spool+user, why("installs the crontab in"), line)
+		}
+	case "update-ca-certificates":
+		add(effWrite, "/etc/ssl/certs", why("rebuilds the certificate store in"), line)
 	case "curl":
 		if v, ok := optValue(args, 'o', "--output"); ok {
 			add(effDownload, at(v), why("downloads"), line)

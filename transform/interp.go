@@ -179,7 +179,7 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 			}
 		}
 	}
-	if wd := u.finalWorkdir(); wd != "" && wd != "/" {
+	if wd := u.finalWorkdir(); wd != "" && wd != "/" && u.builderHasDir(normDir(wd)) {
 		ts = append(ts, target{normDir(wd), "the container runs there", 0, false, false})
 	}
 	// A file copied into a directory that is copied anyway needs no copy of
@@ -238,6 +238,18 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		}
 	}
 	return out, ""
+}
+
+// builderHasDir reports whether the builder stage has dir: a WORKDIR
+// after the last RUN, COPY or ADD is set in the runtime stage alone.
+func (u *Unit) builderHasDir(dir string) bool {
+	last := u.lastFileChanging()
+	for i := 0; i <= last && i < len(u.Steps); i++ {
+		if normDir(u.Steps[i].Workdir) == dir {
+			return true
+		}
+	}
+	return false
 }
 
 // dockerfileMentions maps the words of a Dockerfile that show a package is in

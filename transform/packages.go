@@ -142,8 +142,8 @@ slim Debian image of the builder's release.`,
 	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
 		p := u.Plan
-		if p == nil {
-			return nil
+		if p == nil || p.Ecosystem == "php" {
+			return nil // the PHP runtime is the builder's image, its setup repeated
 		}
 		needs := u.runtimeNeeds()
 		purged := map[string]bool{}

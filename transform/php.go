@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,18 +18,21 @@ var passPHP = &Pass{
 	Name:     "php",
 	Families: []string{"php", "debian", "ubuntu", "alpine"},
 	Doc: `Plans the split of a PHP image built with composer: an official php image, or debian, ubuntu
-or alpine with PHP from the package manager. composer install runs in the builder, with composer
-itself, the git, unzip and zip it fetches packages with, and its download cache; the runtime is the
-same image. Extensions must be built in the image that runs them (REWRITE-RULES §4), so the system
-setup is repeated in the runtime stage where it stands: every RUN before the app is copied in
-(docker-php-ext-install, pecl, apt-get of PHP or of the libraries extensions link, a2enmod...)
-except those that only fetch composer or its helpers, COPY --from an installer image
-(mlocati/php-extension-installer), and context files copied into system directories. RUNs after
-the app is copied stay in the builder unless they only set the system up (extensions, apache
-modules, package installs). The runtime receives the app directory with vendor/ from the builder.
-The Debian php images keep gcc and make for phpize, so the saving is composer, its helpers and its
-cache, not the compiler; when only composer and its cache would be left behind, the file is
-skipped as not worth a second stage (REWRITE-RULES §2).`,
+or alpine with PHP from the package manager. composer install (or create-project) runs in the
+builder, with composer itself (COPY --from=composer, the getcomposer.org installer), the git, unzip
+and zip it fetches packages with, Node.js for asset builds, and composer's download cache; the
+runtime is the same image. The distribution's own composer package stays, since it brings PHP
+extensions (mbstring, intl). Extensions must be built in the image that runs them (REWRITE-RULES
+§4), so the system setup is repeated in the runtime stage where it stands: every RUN before the
+app is copied in (docker-php-ext-install, pecl, apt-get, a2enmod...), COPY --from an installer
+image, ADD of a URL, and context files copied outside the app. After the app is copied, a RUN is
+repeated when it only runs setup programs on paths outside the app (extensions, ini files under
+$PHP_INI_DIR, apache modules); others stay in the builder and the effects pass carries what they
+write. The runtime receives the app directory with vendor/ from the builder. The Debian php images
+keep gcc and make for phpize, so the saving is composer, its helpers and its cache, not the
+compiler; when only composer and its cache would be left behind, the file is skipped as not worth a
+second stage (REWRITE-RULES §2). A symbolic link made to or from the app, and a removal of packages
+a RUN left in the builder installed, are skips.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
 		from := u.Stage.From.StartLine
@@ -51,7 +55,7 @@ skipped as not worth a second stage (REWRITE-RULES §2).`,
 				case "global":
 					u.Skip(s.In.StartLine, "line %d runs composer global: the tools it installs live in COMPOSER_HOME, which the split would have to carry too", s.In.StartLine)
 					return nil
-				case "install", "update", "require", "i", "u":
+				case "install", "update", "require", "i", "u", "create-project":
 					if first == nil {
 						first, firstCmd = s, c
 					}
@@ -83,19 +87,19 @@ skipped as not worth a second stage (REWRITE-RULES §2).`,
 			u.Skip(from, "%s", skipWhy)
 			return nil
 		}
-		appDirs := []string{dir}
-		for _, c := range app {
-			if !strings.HasPrefix(c.Why, "a file") {
-				appDirs = append(appDirs, c.Src)
-			}
+		// The project is composer's directory; a COPY into it (or into a
+		// directory holding it) brings the app.
+		inApp := func(p string) bool { _, ok := under(path.Clean(p), dir); return ok }
+		isAppDest := func(d string) bool {
+			_, holds := under(dir, d)
+			return inApp(d) || holds && d != "/"
 		}
-		inApp := func(p string) bool {
-			for _, d := range appDirs {
-				if _, ok := under(path.Clean(p), d); ok {
-					return true
-				}
-			}
-			return false
+		if line, link := u.symlinkedCopy(app, inApp); line != 0 {
+			u.Skip(line, "line %d makes %s a symbolic link: COPY --from would copy what it points to, not the link; rewrite by hand", line, link)
+			return nil
+		}
+		for w := range needs.Tools {
+			runs[w] = true
 		}
 
 		lex := shell.NewLex(u.File.Escape)
@@ -108,23 +112,22 @@ skipped as not worth a second stage (REWRITE-RULES §2).`,
 				leftLines[what] = line
 			}
 		}
+		leftPkgs := map[string]bool{} // packages (and apk virtual names) of RUNs left in the builder
 		replayed := map[string]bool{} // destinations of repeated context copies
+		var copiedAfter []string      // what context copies put in after the app
 		for _, s := range u.Steps {
 			line := s.In.StartLine
 			if s == first {
 				started = true
 			}
-			switch c := s.In.Command.(type) {
-			case *instructions.CopyCommand:
-				if c.From != "" {
-					if composerImage(c.From) {
-						plan.Left[s.In] = true
-						leave("composer", line)
-						continue
-					}
-					plan.Replays[s.In] = fmt.Sprintf("line %d copies a tool from %s that the runtime's setup uses", line, c.From)
+			if c, ok := s.In.Command.(*instructions.CopyCommand); ok && c.From != "" {
+				if composerImage(c.From) {
+					plan.Left[s.In] = true
+					leave("composer", line)
 					continue
 				}
+				plan.Replays[s.In] = fmt.Sprintf("line %d copies a tool from %s that the runtime's setup uses", line, c.From)
+				continue
 			}
 			if sd, ok := contextCopy(s); ok {
 				dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
@@ -132,15 +135,23 @@ skipped as not worth a second stage (REWRITE-RULES §2).`,
 					continue
 				}
 				d := Resolve(s.Workdir, dest)
-				if inApp(d) || d == "/" || strings.HasPrefix(dir+"/", strings.TrimSuffix(d, "/")+"/") {
+				if isAppDest(d) {
 					started = true
 					continue
 				}
-				if !started && u.replayableCopy(s) {
+				var dests []string
+				for _, src := range sd.SourcePaths {
+					dests = append(dests, path.Join(d, path.Base(src)))
+				}
+				if started {
+					copiedAfter = append(copiedAfter, append(dests, path.Clean(d))...)
+					continue
+				}
+				if u.replayableCopy(s) {
 					plan.Replays[s.In] = fmt.Sprintf("line %d copies a file of the system setup the runtime repeats", line)
 					replayed[path.Clean(d)] = true
-					for _, src := range sd.SourcePaths {
-						replayed[path.Join(d, path.Base(src))] = true
+					for _, x := range dests {
+						replayed[x] = true
 					}
 				}
 				continue
@@ -153,8 +164,12 @@ skipped as not worth a second stage (REWRITE-RULES §2).`,
 				plan.Left[s.In] = true
 				for _, p := range s.Installs {
 					leave(p, line)
+					leftPkgs[p] = true
 				}
-				if strings.Contains(string(s.In.Raw), "composer") {
+				for _, v := range apkVirtuals(s) {
+					leftPkgs[v] = true
+				}
+				if phpFetchesComposer(s) {
 					leave("composer", line)
 				}
 			case kind == phpApp:
@@ -163,17 +178,30 @@ skipped as not worth a second stage (REWRITE-RULES §2).`,
 					return nil
 				}
 				started = true
-			case kind == phpSystem && !started:
-				plan.Replays[s.In] = fmt.Sprintf("line %d sets the system up before the app is copied in (PHP extensions must be built in the image that runs them)", line)
-			case kind == phpSystem && started && u.phpSystemOnly(s):
-				plan.Replays[s.In] = fmt.Sprintf("line %d only sets the system up (extensions, modules, packages)", line)
+			case !started || u.phpSetupOnly(s, inApp, copiedAfter):
+				for _, p := range s.Purges {
+					if leftPkgs[p] {
+						u.Skip(line, "line %d removes %s, which a RUN left in the builder installed: the runtime would repeat a removal of what it never installed; rewrite by hand", line, p)
+						return nil
+					}
+				}
+				why := fmt.Sprintf("line %d sets the system up before the app is copied in (PHP extensions must be built in the image that runs them)", line)
+				if started {
+					why = fmt.Sprintf("line %d only sets the system up (extensions, modules, packages, configuration outside the app)", line)
+				}
+				plan.Replays[s.In] = why
 			}
 		}
 		// A context file the runtime's setup copies again needs no copy
 		// from the builder.
+		replayedLines := map[int]bool{}
+		for in := range plan.Replays {
+			replayedLines[in.StartLine] = true
+		}
 		kept := app[:0]
 		for _, c := range app {
-			if !replayed[path.Clean(c.Src)] {
+			made := strings.HasPrefix(c.Why, "a directory the image needs") && replayedLines[c.Line]
+			if !replayed[path.Clean(c.Src)] && !made {
 				kept = append(kept, c)
 			}
 		}
@@ -188,6 +216,11 @@ skipped as not worth a second stage (REWRITE-RULES §2).`,
 			return nil
 		}
 		u.Fact(first.In.StartLine, "left in the builder: %s, and composer's download cache", strings.Join(left, ", "))
+		for _, st := range u.Steps {
+			if plan.Replays[st.In] != "" && slices.Contains(st.Installs, "composer") {
+				u.Fact(st.In.StartLine, "composer from the distribution's packages stays in the runtime: it brings PHP extensions (mbstring and intl on Debian) the app may use")
+			}
+		}
 		if len(plan.Replays) > 0 {
 			var lines []int
 			for in := range plan.Replays {
@@ -259,6 +292,7 @@ func composerVerb(c Command) (verb, dir string) {
 		return "", ""
 	}
 	dir = c.Dir
+	var operands []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -274,10 +308,22 @@ func composerVerb(c Command) (verb, dir string) {
 		case strings.HasPrefix(a, "-"):
 		case verb == "":
 			verb = a
+		default:
+			operands = append(operands, a)
 		}
 	}
 	if verb == "" {
 		verb = "list"
+	}
+	if verb == "create-project" {
+		// create-project PACKAGE [DIRECTORY [VERSION]]: the project goes
+		// into DIRECTORY, else a directory named after the package.
+		switch {
+		case len(operands) >= 2:
+			dir = Resolve(dir, operands[1])
+		case len(operands) == 1:
+			dir = Resolve(dir, path.Base(operands[0]))
+		}
 	}
 	return verb, dir
 }
@@ -317,62 +363,119 @@ type phpRun int
 
 const (
 	phpSystem       phpRun = iota // system setup: repeated in the runtime
-	phpComposerOnly               // fetches composer or its helpers: left in the builder
+	phpComposerOnly               // fetches composer, its helpers or a build tool: left in the builder
 	phpApp                        // works on the app: left in the builder, its results copied
 )
 
-// composerHelpers are the packages composer fetches with: dists are zip
-// files, sources are git (or svn, hg) checkouts.
-var composerHelpers = map[string]bool{
+// phpBuildPackages are the packages a PHP Dockerfile installs for the build
+// alone: composer's helpers (dists are zip files, sources git, svn or hg
+// checkouts; curl is in every php image already) and Node.js for asset
+// builds. The distribution's own composer package is not one: it brings
+// PHP extensions (mbstring, intl on Debian) the app may use.
+var phpBuildPackages = map[string]bool{
 	"git": true, "unzip": true, "zip": true, "p7zip-full": true, "7zip": true, "p7zip": true,
-	"composer": true, "subversion": true, "mercurial": true,
+	"subversion": true, "mercurial": true, "curl": true, "nodejs": true, "npm": true, "yarn": true,
+	"gnupg": true, "gnupg2": true,
+}
+
+// phpFetchPrograms may appear in a RUN that only fetches composer or a
+// build tool.
+var phpFetchPrograms = map[string]bool{
+	"apt-get": true, "apt": true, "apk": true, "rm": true, "mv": true, "chmod": true, "ln": true, "true": true,
+	"curl": true, "wget": true, "php": true, "install": true, "bash": true, "sh": true, "gpg": true,
+	"tee": true, "echo": true, "mkdir": true, "set": true, "sha384sum": true, "npm": true, "yarn": true, "corepack": true,
 }
 
 // phpSetupPrograms only set the system up: a RUN of nothing else after the
 // app is copied in is repeated in the runtime, not left in the builder.
 var phpSetupPrograms = map[string]bool{
 	"apt-get": true, "apt": true, "apk": true, "docker-php-ext-install": true, "docker-php-ext-configure": true,
-	"docker-php-ext-enable": true, "docker-php-source": true, "pecl": true, "install-php-extensions": true,
+	"docker-php-ext-enable": true, "docker-php-source": true, "pecl": true, "pear": true, "install-php-extensions": true,
 	"a2enmod": true, "a2dismod": true, "a2ensite": true, "a2dissite": true, "a2enconf": true, "a2disconf": true,
-	"phpenmod": true, "phpdismod": true, "rm": true, "true": true,
+	"phpenmod": true, "phpdismod": true, "rm": true, "true": true, "set": true, "echo": true, "printf": true,
+	"[": true, "test": true, "mkdir": true, "chmod": true, "chown": true, "ln": true, "mv": true, "cp": true,
+	"sed": true, "tee": true, "crontab": true, "update-ca-certificates": true, "usermod": true, "groupmod": true,
+	"nproc": true, "ldconfig": true,
 }
 
-// phpRunKind classifies a RUN of a php image.
+// phpWordPrograms take words, not paths, as operands.
+var phpWordPrograms = map[string]bool{
+	"apt-get": true, "apt": true, "apk": true, "docker-php-ext-install": true, "docker-php-ext-configure": true,
+	"docker-php-ext-enable": true, "docker-php-source": true, "pecl": true, "pear": true, "install-php-extensions": true,
+	"a2enmod": true, "a2dismod": true, "a2ensite": true, "a2dissite": true, "a2enconf": true, "a2disconf": true,
+	"phpenmod": true, "phpdismod": true, "set": true, "[": true, "test": true, "true": true, "nproc": true,
+	"usermod": true, "groupmod": true, "update-ca-certificates": true, "ldconfig": true, "echo": true, "printf": true,
+}
+
+// phpImageEnv is the environment of the official php images that RUNs
+// name ($PHP_INI_DIR).
+var phpImageEnv = map[string]string{"PHP_INI_DIR": "/usr/local/etc/php"}
+
+// phpFetchesComposer reports whether a RUN fetches composer itself.
+func phpFetchesComposer(s *Step) bool {
+	for _, c := range s.Commands {
+		for _, a := range c.Args[1:] {
+			if strings.Contains(a, "getcomposer.org") || strings.Contains(a, "composer-setup") {
+				return true
+			}
+			switch path.Base(a) {
+			case "composer", "composer.phar":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// apkVirtuals lists the virtual package names of apk add --virtual (-t).
+func apkVirtuals(s *Step) []string {
+	var out []string
+	for _, c := range s.Commands {
+		if c.Name() != "apk" {
+			continue
+		}
+		for i, a := range c.Args {
+			if (a == "--virtual" || a == "-t") && i+1 < len(c.Args) {
+				out = append(out, c.Args[i+1])
+			}
+		}
+	}
+	return out
+}
+
+// phpRunKind classifies a RUN of a PHP image.
 func (u *Unit) phpRunKind(s *Step, inApp func(string) bool, runs map[string]bool) phpRun {
-	composerOnly := len(s.Commands) > 0
-	mentionsComposer := false
+	buildOnly := len(s.Commands) > 0
 	for _, c := range s.Commands {
 		name := c.Name()
 		if v, _ := composerVerb(c); v != "" {
 			return phpApp
 		}
-		if (composerHelpers[name] || name == "hg" || name == "svn") && !runs[name] {
+		global := hasFlag(c.Args, "-g", "--global", "global", "enable")
+		switch {
+		case (name == "git" || name == "unzip" || name == "svn" || name == "hg") && !runs[name]:
 			return phpApp // fetches code with a helper the runtime will not have
+		case (name == "npm" || name == "yarn" || name == "npx" || name == "node" || name == "pnpm") && !global:
+			return phpApp // builds the app's assets
 		}
 		for _, a := range append(c.Args[1:], c.Writes...) {
 			if path.IsAbs(a) && inApp(a) {
 				return phpApp
 			}
-			if strings.Contains(a, "composer") {
-				mentionsComposer = true
-			}
 		}
-		if (name == "php" || strings.HasPrefix(c.Args[0], "./") || !path.IsAbs(c.Args[0]) && strings.Contains(c.Args[0], "/")) &&
-			!strings.Contains(strings.Join(c.Args, " "), "composer") {
+		if (name == "php" || strings.HasPrefix(c.Args[0], "./") || !path.IsAbs(c.Args[0]) && strings.Contains(c.Args[0], "/")) && !phpFetchesComposer(s) {
 			return phpApp // runs the project's code (artisan, bin/console)
 		}
-		switch name {
-		case "apt-get", "apt", "apk", "rm", "mv", "chmod", "ln", "true", "curl", "wget", "php", "install":
-		default:
-			composerOnly = false
+		if !phpFetchPrograms[name] {
+			buildOnly = false
 		}
 	}
 	for _, p := range s.Installs {
-		if !composerHelpers[p] || runs[p] {
-			composerOnly = false
+		if !phpBuildPackages[p] || runs[p] {
+			buildOnly = false
 		}
 	}
-	if composerOnly && (len(s.Installs) > 0 || mentionsComposer) {
+	if buildOnly && (len(s.Installs) > 0 || phpFetchesComposer(s)) {
 		return phpComposerOnly
 	}
 	// Anything else, composer fetched together with other setup included,
@@ -396,32 +499,107 @@ func (u *Unit) touchesApp(s *Step, inApp func(string) bool) bool {
 	return false
 }
 
-// phpSystemOnly reports whether a RUN after the app is copied runs only
-// system-setup programs, so that the runtime can repeat it.
-func (u *Unit) phpSystemOnly(s *Step) bool {
+// phpSetupOnly reports whether a RUN after the app is copied only sets the
+// system up: setup programs whose paths are all outside the app and outside
+// what later context copies put in (the runtime repeats it before its
+// copies).
+func (u *Unit) phpSetupOnly(s *Step, inApp func(string) bool, copiedAfter []string) bool {
 	if len(s.Commands) == 0 {
 		return false
 	}
 	for _, c := range s.Commands {
-		if c.Dynamic || !phpSetupPrograms[c.Name()] {
+		name := c.Name()
+		if !phpSetupPrograms[name] && !strings.HasPrefix(name, "docker-php-ext-") {
 			return false
+		}
+		ops := nonFlags(c.Args[1:])
+		if name == "sed" && len(ops) > 0 && !hasFlag(c.Args, "-e", "--expression") {
+			ops = ops[1:] // the script
+		}
+		if phpWordPrograms[name] || strings.HasPrefix(name, "docker-php-ext-") {
+			ops = nil
+		}
+		shellEnv := map[string]string{}
+		for k, v := range phpImageEnv {
+			if _, set := s.Env.Get(k); !set {
+				shellEnv[k] = v
+			}
+		}
+		for k, v := range c.Env {
+			shellEnv[k] = v
+		}
+		for _, a := range append(ops, c.Writes...) {
+			x := expandVars(a, s.Env, shellEnv)
+			if strings.ContainsAny(x, "$`") {
+				return false
+			}
+			if !path.IsAbs(x) {
+				if inApp(c.Dir) || c.Dir == "" {
+					return false
+				}
+				x = Resolve(c.Dir, x)
+			}
+			if inApp(x) {
+				return false
+			}
+			for _, d := range copiedAfter {
+				if _, ok := under(x, d); ok {
+					return false
+				}
+			}
 		}
 	}
 	return true
 }
 
-// replayableCopy reports whether a COPY or ADD from the build context can
-// be repeated in the runtime stage as it is: no --chown of a user the
-// runtime would not have yet, no URL.
-func (u *Unit) replayableCopy(s *Step) bool {
-	sd, _ := contextCopy(s)
-	for _, src := range sd.SourcePaths {
-		if strings.Contains(src, "://") {
-			return false
+// symlinkedCopy finds a symbolic link a RUN makes to the app or from
+// outside it (ln -s /opt/drupal/web /var/www/html): COPY --from follows
+// links, so the runtime would get a copy of what it points to, and the
+// app's relative paths would change.
+func (u *Unit) symlinkedCopy(app []Copy, inApp func(string) bool) (int, string) {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "ln" || !(anyPrefix(shortFlags(c.Args[1:]), "-s") || hasFlag(c.Args, "--symbolic")) {
+				continue
+			}
+			ops := nonFlags(c.Args[1:])
+			if len(ops) < 2 {
+				continue
+			}
+			target, link := Resolve(c.Dir, ops[0]), path.Clean(Resolve(c.Dir, ops[len(ops)-1]))
+			if inApp(target) && !inApp(link) {
+				return s.In.StartLine, link
+			}
+			for _, a := range app {
+				if path.Clean(a.Src) == link {
+					return s.In.StartLine, link
+				}
+			}
 		}
 	}
-	if c, ok := s.In.Command.(*instructions.CopyCommand); ok && c.Chown != "" {
-		return false
+	return 0, ""
+}
+
+// shortFlags keeps the short flags of args (-sf, -s).
+func shortFlags(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") {
+			out = append(out, a)
+		}
 	}
-	return true
+	return out
+}
+
+// replayableCopy reports whether a COPY or ADD from the build context (or
+// an ADD of a URL) can be repeated in the runtime stage as it is: no
+// --chown of a user the runtime may not have yet.
+func (u *Unit) replayableCopy(s *Step) bool {
+	switch c := s.In.Command.(type) {
+	case *instructions.CopyCommand:
+		return c.Chown == ""
+	case *instructions.AddCommand:
+		return c.Chown == ""
+	}
+	return false
 }

@@ -2,7 +2,9 @@ package transform
 
 import (
 	"fmt"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -42,7 +44,9 @@ that point (ENV, ARG, WORKDIR, LABEL, EXPOSE, VOLUME, USER, ...) is restated in 
 in the same order, so the final image config is unchanged; a WORKDIR is added where the runtime
 image's default differs. ENV and ARG whose names look like secrets (BuildKit's
 SecretsUsedInArgOrEnv rule) are not carried into the runtime stage. A USER the Dockerfile creates
-is created again by repeating the RUN that made it.`,
+is created again by repeating the RUN that made it. A directory the original chowned keeps its
+owner: COPY --chown makes it before the WORKDIR that would make it root's, or a RUN chown gives the
+runtime's working directory back to its user.`,
 	Requires: []*Pass{passEffects},
 	Run: func(u *Unit) error {
 		p := u.Plan
@@ -104,11 +108,17 @@ is created again by repeating the RUN that made it.`,
 		userRuns := map[*Step]bool{}
 		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
 			pure, mixed := u.userSetupRuns()
+			replayedUser := false // a RUN the runtime repeats whole creates it
+			mixed = slices.DeleteFunc(mixed, func(s *Step) bool {
+				r := p.Replays[s.In] != ""
+				replayedUser = replayedUser || r
+				return r
+			})
 			if len(mixed) > 0 {
 				u.Skip(mixed[0].In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
 				return nil
 			}
-			if len(pure) == 0 {
+			if len(pure) == 0 && !replayedUser {
 				u.Skip(needs.UserLine, "USER %s is not created by this Dockerfile and may not exist in %s", needs.User, p.Runtime.Ref)
 				return nil
 			}
@@ -117,6 +127,7 @@ is created again by repeating the RUN that made it.`,
 			}
 		}
 		var restated []*parser.Instruction
+		workdirOf := map[*parser.Instruction]string{} // the runtime's WORKDIRs, by their path
 		var deferredUser *Step
 		var deferredShell []*Step
 		for _, s := range head {
@@ -145,10 +156,18 @@ is created again by repeating the RUN that made it.`,
 			in, ok := u.restate(s)
 			if ok && in != nil {
 				restated = append(restated, in)
+				if w, isWd := s.In.Command.(*instructions.WorkdirCommand); isWd {
+					lex := shell.NewLex(u.File.Escape)
+					if x, _, err := lex.ProcessWord(w.Path, s.Env); err == nil && !strings.Contains(x, "$") {
+						workdirOf[in] = Resolve(s.Workdir, x)
+					}
+				}
 			}
 		}
 		if wd := u.runtimeWorkdir(p.Runtime, head, tail); wd != "" {
-			out = append(out, u.annotate(f.New("WORKDIR", "WORKDIR "+wd), "the original image runs in "+wd))
+			in := f.New("WORKDIR", "WORKDIR "+wd)
+			workdirOf[in] = wd
+			out = append(out, u.annotate(in, "the original image runs in "+wd))
 			u.decide(ActAdd, u.Stage.From.StartLine, 0, nil, "WORKDIR %s: the original image runs in %s and the runtime image's default differs", wd, wd)
 		}
 		for _, in := range restated {
@@ -184,8 +203,15 @@ is created again by repeating the RUN that made it.`,
 				chown = "--chown=" + c.Chown + " "
 				c.Why += "; owned by " + c.Chown + " as the original's chown left it"
 			}
-			out = append(out, u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why))
+			cp := u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why)
+			out = append(out, cp)
+			if chown != "" {
+				out = u.workdirAfterChown(out, workdirOf, path.Clean(c.Dst))
+			}
 			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", from, c.Src, c.Why)
+		}
+		if in := u.chownWorkdir(p, out); in != nil {
+			out = append(out, in)
 		}
 		for _, g := range p.RuntimeTail {
 			out = append(out, u.annotate(g.In, g.Why))
@@ -363,6 +389,54 @@ func splitSecrets(c *instructions.EnvCommand) (keep, dropped []string) {
 		keep = append(keep, kv.Key+"="+quoteValue(kv.Value))
 	}
 	return keep, dropped
+}
+
+// chownWorkdir gives the runtime's WORKDIR the owner the original's chown
+// gave it, when no copy made the directory (only files inside it came
+// from the builder): WORKDIR creates it root's, and a program running as
+// that user may write there.
+func (u *Unit) chownWorkdir(p *Plan, out []*parser.Instruction) *parser.Instruction {
+	wd := normDir(u.finalWorkdir())
+	if wd == "" || wd == "/" {
+		return nil
+	}
+	owner, line := u.recursiveChown(wd, 0)
+	if owner == "" {
+		return nil
+	}
+	for _, c := range p.Copies {
+		if c.Replay == nil && path.Clean(c.Dst) == wd {
+			return nil // the COPY made it, with the owner
+		}
+	}
+	if p.Runtime.Family == "distroless" || p.Runtime.Ref == "scratch" {
+		u.Warn(line, "line %d gives %s to %s, but %s has no shell to do the same: the directory stays root's in the runtime", line, wd, owner, p.Runtime.Ref)
+		return nil
+	}
+	u.decide(ActAdd, line, 0, nil, "RUN chown %s %s: line %d gave the working directory to %s, and WORKDIR creates it root's", owner, wd, line, owner)
+	return u.annotate(u.File.New("RUN", "RUN chown "+owner+" "+quotePath(wd)), "the working directory's owner, as the original's chown left it")
+}
+
+// workdirAfterChown moves a WORKDIR of the runtime stage that creates dst
+// to after the COPY --chown just appended: a directory WORKDIR made stays
+// root's, since COPY changes the owner of what it copies into a directory
+// but not of the directory; a COPY that makes the directory gives it the
+// owner. Only when no RUN between them could depend on the directory.
+func (u *Unit) workdirAfterChown(out []*parser.Instruction, workdirOf map[*parser.Instruction]string, dst string) []*parser.Instruction {
+	last := len(out) - 1
+	for i := last - 1; i >= 0; i-- {
+		in := out[i]
+		if in.Keyword == "from" || in.Keyword == "run" {
+			return out
+		}
+		if workdirOf[in] != dst {
+			continue
+		}
+		moved := append(append(append([]*parser.Instruction{}, out[:i]...), out[i+1:]...), in)
+		u.decide(ActAdd, 0, 0, nil, "WORKDIR %s after the COPY --chown that makes it: a directory WORKDIR creates stays root's, one the COPY creates gets the owner the original's chown gave it", dst)
+		return moved
+	}
+	return out
 }
 
 func cloneRaw(in *parser.Instruction) *parser.Instruction {
