@@ -103,7 +103,7 @@ would not run in the runtime stage.`,
 			u.Skip(from, "%s", why)
 			return nil
 		}
-		plan.Copies = withDir(app, gemDir, first.In.StartLine, "the installed gems, their executables and bundler's config")
+		plan.Copies = withDir(u.withoutRemoved(plan, app), gemDir, first.In.StartLine, "the installed gems, their executables and bundler's config")
 		u.Plan = plan
 		for _, s := range u.Steps {
 			for _, p := range s.Installs {
