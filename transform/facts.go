@@ -619,9 +619,10 @@ func (u *Unit) copyDest(s *Step) string {
 	return Resolve(s.Workdir, dest)
 }
 
-// removedAfter is the line of the last RUN after line that removes p with
-// `rm -r` (p or a directory holding it), when no later COPY, ADD or mkdir
-// puts it back; 0 otherwise.
+// removedAfter is the line of the last RUN from line on that removes p
+// with `rm -r` (p or a directory holding it), when no later COPY, ADD or
+// mkdir puts it back; 0 otherwise. The RUN of line itself counts: what it
+// writes and then removes (bundle config ... && rm -rf ~/.bundle) is gone.
 func (u *Unit) removedAfter(p string, line int) int {
 	if line == 0 || p == "" || p == "/" {
 		return 0
@@ -629,7 +630,7 @@ func (u *Unit) removedAfter(p string, line int) int {
 	removed := 0
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {
-		if s.In.StartLine <= line {
+		if s.In.StartLine < line {
 			continue
 		}
 		if sd, ok := contextCopy(s); ok {
@@ -654,6 +655,19 @@ func (u *Unit) removedAfter(p string, line int) int {
 					continue
 				}
 				for _, a := range nonFlags(c.Args[1:]) {
+					if a == "~" || strings.HasPrefix(a, "~/") {
+						home, ok := c.Env["HOME"]
+						if !ok {
+							home, ok = s.Env.Get("HOME")
+						}
+						if user, _ := u.userAt(s); !ok && (user == "" || user == "root" || normUser(user) == "0") {
+							home, ok = "/root", true
+						}
+						if !ok {
+							continue
+						}
+						a = home + a[1:]
+					}
 					if _, in := under(p, Resolve(c.Dir, a)); in {
 						removed = s.In.StartLine
 					}
