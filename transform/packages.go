@@ -47,6 +47,7 @@ var devToRuntime = map[string]map[string]string{
 	"libffi-dev":                 {"bookworm": "libffi8", "trixie": "libffi8", "bullseye": "libffi7", "buster": "libffi6", "jammy": "libffi8", "noble": "libffi8", "focal": "libffi7"},
 	"libxml2-dev":                {"*": "libxml2"},
 	"libxslt1-dev":               {"*": "libxslt1.1"},
+	"libxslt-dev":                {"*": "libxslt1.1"}, // a virtual package of libxslt1-dev
 	"libjpeg-dev":                {"*": "libjpeg62-turbo", "jammy": "libjpeg8", "noble": "libjpeg8", "focal": "libjpeg8"},
 	"libjpeg62-turbo-dev":        {"*": "libjpeg62-turbo"},
 	"zlib1g-dev":                 {"*": "zlib1g"},

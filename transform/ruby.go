@@ -20,8 +20,8 @@ no scope the app's config inside an app on Bundler 2.3+ (Ruby 3.1+), and an olde
 there. The runtime is ruby:<tag>-slim, or the builder's own image when it is
 already slim and the Dockerfile added compilers; it receives the gem directory and the app (the
 directories the build context was copied into and the final WORKDIR). Gems that compile against a
-library the full image supplied (pg, mysql2) bring its
-run-time package; nodejs stays when the Dockerfile installed it, since Rails' asset gems need a
+library the full image supplied (pg, mysql2), read from Gemfile.lock and gem install lines, bring
+its run-time package (nokogiri with --use-system-libraries: libxml2 and libxslt); nodejs stays when the Dockerfile installed it, since Rails' asset gems need a
 JavaScript runtime when the app boots. -onbuild images are skipped: their hidden ONBUILD steps
 would not run in the runtime stage.`,
 	Requires: []*Pass{passSteps, passContext},
@@ -139,7 +139,16 @@ var gemNative = map[string]string{
 	"mini_magick": "imagemagick", // runs the convert/magick programs
 	"rmagick":     "libmagickwand-dev",
 	"ethon":       "libcurl4-openssl-dev", // loads libcurl through FFI (typhoeus)
+	// gem install names no lock file: gems that always pull in ethon.
+	"typhoeus":     "libcurl4-openssl-dev",
+	"html-proofer": "libcurl4-openssl-dev", // depends on typhoeus
 }
+
+// nokogiriSystemLibs are what nokogiri links when it is compiled with
+// --use-system-libraries instead of its own copies. A precompiled
+// platform gem ignores the option, so the libraries may be unused; they
+// are small, and a missing one breaks the program at boot.
+var nokogiriSystemLibs = []string{"libxml2-dev", "libxslt1-dev"}
 
 // gemOwnCopySince is the version from which a gem carries its own copy of
 // the library.
@@ -176,13 +185,98 @@ func (u *Unit) rubyNativeLibs() {
 			}
 		}
 	}
+	installed, systemLibs := u.gemInstalls()
+	for gem, why := range installed {
+		if _, ok := found[gem]; !ok {
+			found[gem] = why
+		}
+	}
 	if !read {
 		for gem, why := range dockerfileMentions(u.File.Source, rubyNativeWords) {
-			found[gem] = why
+			if _, ok := found[gem]; !ok {
+				found[gem] = why
+			}
 		}
 		u.Warn(u.Stage.From.StartLine, "no Gemfile.lock in the build context: a gem built from source links the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
 	u.addNativePackages(found, gemNative, "the %s gem")
+	if systemLibs != "" {
+		for _, dev := range nokogiriSystemLibs {
+			u.addNativePackages(map[string]string{"nokogiri": systemLibs}, map[string]string{"nokogiri": dev}, "the %s gem, if built from source with --use-system-libraries (a precompiled platform gem ignores it),")
+		}
+	}
+}
+
+// gemValueOpts are gem install's options that take the next word.
+var gemValueOpts = map[string]bool{"-v": true, "--version": true, "-i": true, "--install-dir": true, "-n": true, "--bindir": true,
+	"-s": true, "--source": true, "-P": true, "--trust-policy": true, "--platform": true, "-g": true, "--file": true, "--build-root": true}
+
+// gemInstalls maps the gems named on gem install command lines to the
+// evidence, leaving out those that carry their own copy of the library
+// at the version asked for (the newest when none is). systemLibs is the
+// evidence that nokogiri links the system's libxml2 and libxslt
+// (--use-system-libraries, NOKOGIRI_USE_SYSTEM_LIBRARIES), "" otherwise.
+func (u *Unit) gemInstalls() (found map[string]string, systemLibs string) {
+	found = map[string]string{}
+	for _, s := range u.Steps {
+		if v, ok := s.Env.Get("NOKOGIRI_USE_SYSTEM_LIBRARIES"); ok && v != "" && v != "0" && v != "false" {
+			systemLibs = "NOKOGIRI_USE_SYSTEM_LIBRARIES is set"
+		}
+		for _, c := range s.Commands {
+			args := c.Args
+			if len(args) < 3 {
+				continue
+			}
+			if c.Name() == "bundle" && args[1] == "config" && hasFlag(args, "build.nokogiri") && anyPrefix(args, "--use-system-libraries") {
+				systemLibs = fmt.Sprintf("line %d configures build.nokogiri --use-system-libraries", s.In.StartLine)
+				continue
+			}
+			if c.Name() != "gem" || args[1] != "install" {
+				continue
+			}
+			version := ""
+			var names []string
+			for i := 2; i < len(args); i++ {
+				a := args[i]
+				if a == "--" {
+					if contains(names, "nokogiri") && anyPrefix(args[i+1:], "--use-system-libraries") {
+						systemLibs = fmt.Sprintf("line %d installs nokogiri with --use-system-libraries", s.In.StartLine)
+					}
+					break
+				}
+				if gemValueOpts[a] && i+1 < len(args) {
+					if a == "-v" || a == "--version" {
+						version = strings.TrimLeft(args[i+1], "=~> ")
+					}
+					i++
+					continue
+				}
+				if strings.HasPrefix(a, "--version=") {
+					version = strings.TrimLeft(strings.TrimPrefix(a, "--version="), "=~> ")
+					continue
+				}
+				if !strings.HasPrefix(a, "-") && !strings.Contains(a, "$") {
+					name, v, _ := strings.Cut(a, ":") // gem install rails:7.1.3
+					names = append(names, name)
+					if v != "" {
+						version = v
+					}
+				}
+			}
+			for _, name := range names {
+				if since, ok := gemOwnCopySince[name]; ok {
+					if version == "" {
+						continue // the newest version has its own copy
+					}
+					if major, minor := versionParts(version); major > since[0] || major == since[0] && minor >= since[1] {
+						continue
+					}
+				}
+				found[name] = fmt.Sprintf("line %d runs gem install %s", s.In.StartLine, name)
+			}
+		}
+	}
+	return found, systemLibs
 }
 
 func init() {
