@@ -23,6 +23,24 @@ var buildOnlyPackages = map[string]bool{
 	// build tools of C and C++ projects
 	"bison": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
 	"nasm": true, "yasm": true, "texinfo": true, "libtool-bin": true, "alpine-sdk": true, "check": true,
+	// Fortran compilers (numpy/scipy source builds); devToRuntime names the
+	// library what they compiled links.
+	"gfortran": true, "g77": true,
+}
+
+// The versioned compiler packages of the Debian and Ubuntu releases in the
+// tables (buster's gcc-8 to noble's gcc-14, clang-11 to clang-19): a
+// Dockerfile may pin one (gcc-12, gfortran-13).
+func init() {
+	for v := 8; v <= 14; v++ {
+		for _, n := range []string{"gcc", "g++", "gfortran"} {
+			buildOnlyPackages[fmt.Sprintf("%s-%d", n, v)] = true
+		}
+		devToRuntime[fmt.Sprintf("gfortran-%d", v)] = map[string]string{"*": "libgfortran5"}
+	}
+	for v := 11; v <= 19; v++ {
+		buildOnlyPackages[fmt.Sprintf("clang-%d", v)] = true
+	}
 }
 
 // devRuntimeName is the run-time package of a -dev package on a release
@@ -103,6 +121,11 @@ var devToRuntime = map[string]map[string]string{
 	"libicu-dev":                 {"bookworm": "libicu72", "bullseye": "libicu67", "trixie": "libicu76", "jammy": "libicu70", "noble": "libicu74"},
 	"libmagickwand-dev":          {"bullseye": "libmagickwand-6.q16-6", "bookworm": "libmagickwand-6.q16-6", "trixie": "libmagickwand-7.q16-10", "jammy": "libmagickwand-6.q16-6", "noble": "libmagickwand-6.q16-7t64"},
 	"libzip-dev":                 {"bookworm": "libzip4", "bullseye": "libzip4", "trixie": "libzip5", "jammy": "libzip4", "noble": "libzip4t64"},
+	"libopenblas-dev":            {"*": "libopenblas0", "buster": "libopenblas-base", "bionic": "libopenblas-base"},
+	"liblapack-dev":              {"*": "liblapack3"},
+	// A compiler, not headers, but what it compiled links its run-time
+	// library, which slim images lack (gcc 8 and later: libgfortran5).
+	"gfortran": {"*": "libgfortran5", "bionic": "libgfortran4"},
 }
 
 // headerOnly are -dev packages whose library every runtime image has
@@ -117,6 +140,7 @@ var apkDevToRuntime = map[string]string{
 	"postgresql-dev": "libpq", "libpq-dev": "libpq", "mariadb-dev": "mariadb-connector-c", "openssl-dev": "openssl",
 	"libffi-dev": "libffi", "libxml2-dev": "libxml2", "libxslt-dev": "libxslt", "jpeg-dev": "libjpeg-turbo",
 	"zlib-dev": "zlib", "sqlite-dev": "sqlite-libs", "yaml-dev": "yaml", "curl-dev": "libcurl", "libpng-dev": "libpng",
+	"gfortran": "libgfortran",
 }
 
 // aptSourceRe finds a RUN that adds a package source or its key.
