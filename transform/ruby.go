@@ -16,7 +16,7 @@ Gems go where bundler puts them: BUNDLE_PATH (environment, bundle config set pat
 --deployment), else GEM_HOME, /usr/local/bundle in the official image, which also holds bundler's
 config (BUNDLE_APP_CONFIG). Bundler's config written elsewhere is copied: bundle config --local (and
 the options bundle install remembers) writes $BUNDLE_APP_CONFIG/config, --global ~/.bundle/config,
-no scope the app's config inside an app on Bundler 2.3+ (Ruby 3.1+), and an older Ruby is skipped
+no scope the app's config inside an app on Bundler 2.2.3+ (Ruby 3.0+), and an older Ruby is skipped
 there. The runtime is ruby:<tag>-slim, or the builder's own image when it is
 already slim and the Dockerfile added compilers; it receives the gem directory and the app (the
 directories the build context was copied into and the final WORKDIR). Gems that compile against a
@@ -376,10 +376,11 @@ func (u *Unit) bundleConfigWrites() ([]bundleConfigWrite, string) {
 				case !u.gemfileIn(s, c.Dir):
 					scope = "global" // outside an app every Bundler writes the user's file
 				default:
-					// Bundler 2.3 and later (Ruby 3.1 and later) write the
-					// app's config inside an app, older ones the user's.
-					major, minor := versionParts(u.Base.Version)
-					if major < 3 || major == 3 && minor < 1 {
+					// Inside an app, Bundler 2.2.3 and later (rubygems#4152,
+					// shipped with Ruby 3.0.0) write the app's config; older
+					// ones the user's.
+					major, _ := versionParts(u.Base.Version)
+					if major < 3 {
 						return nil, fmt.Sprintf("line %d runs bundle config without --local or --global: where %s's Bundler writes it (the app's config or the user's) depends on its version; add --local", s.In.StartLine, u.Base.Expanded)
 					}
 					scope = "local"
