@@ -121,6 +121,9 @@ var passBase = &Pass{
 		rel := u.Base.Release
 		if rel == "" {
 			rel = "unknown release"
+			if patchPinned(u.Base) && (u.Base.Variant == "" || u.Base.Variant == "slim") {
+				rel += " (the tag pins a patch version, built when that patch was current, before or after the Debian release of its series changed; a tag naming the release, such as -bookworm, tells it)"
+			}
 		}
 		u.Fact(u.Stage.From.StartLine, "base image %s: family %q, version %q, %s", u.Base.Expanded, u.Base.Family, u.Base.Version, rel)
 		return nil
