@@ -22,7 +22,8 @@ already slim and the Dockerfile added compilers; it receives the gem directory a
 directories the build context was copied into and the final WORKDIR). Gems that compile against a
 library the full image supplied (pg, mysql2), read from Gemfile.lock and gem install lines, bring
 its run-time package (nokogiri with --use-system-libraries: libxml2 and libxslt); nodejs stays when the Dockerfile installed it, since Rails' asset gems need a
-JavaScript runtime when the app boots. -onbuild images are skipped: their hidden ONBUILD steps
+JavaScript runtime when the app boots (a nodejs installed after a package source is added,
+NodeSource's, is a skip: the runtime would get another major version). -onbuild images are skipped: their hidden ONBUILD steps
 would not run in the runtime stage.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
@@ -114,8 +115,19 @@ would not run in the runtime stage.`,
 			u.Plan = nil
 			return nil
 		}
+		var source *Step // the first step that adds a package source
 		for _, s := range u.Steps {
+			if source == nil && (s.In.Keyword == "run" || s.In.Keyword == "copy" || s.In.Keyword == "add") && aptSourceRe.MatchString(string(s.In.Raw)) {
+				source = s
+			}
 			for _, p := range s.Installs {
+				if p == "nodejs" && source != nil {
+					// NodeSource's nodejs, most likely: the runtime would
+					// get the distribution's, another major version.
+					u.Skip(s.In.StartLine, "%s", u.sourceSkipReason(s, p, source))
+					u.Plan = nil
+					return nil
+				}
 				if p == "nodejs" {
 					plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
 						Why: fmt.Sprintf("line %d installs nodejs: Rails' asset gems (execjs) need a JavaScript runtime when the app boots", s.In.StartLine)})
