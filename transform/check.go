@@ -230,6 +230,16 @@ func CompareConfig(a, b *Converted, droppedEnv, addedPath map[string]bool) []str
 			delete(ea, k)
 		}
 	}
+	// The rewrite may set a variable to the value the original image had
+	// from its base (the .NET SDK's ASPNETCORE_URLS= over the runtime
+	// image's http://+:80): the final value is the same.
+	for k, v := range eb {
+		if _, set := ea[k]; !set {
+			if ov, ok := envValue(ca.Env, k); ok && ov == v {
+				delete(eb, k)
+			}
+		}
+	}
 	if !reflect.DeepEqual(ea, eb) {
 		add("Env", envList(ea), envList(eb))
 	}

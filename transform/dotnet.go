@@ -24,8 +24,10 @@ ASP.NET Core reference in the project or the projects it references). Without th
 used: it contains the .NET runtime too. SDK tags without a version (latest, sdk), a run-time
 command that needs the SDK (dotnet run, watch, test), a publish without -o whose output the command
 does not name, and a runtime identifier whose libc differs from the runtime image are skipped. The
-SDK images of .NET Core 3.x and .NET 5-7 clear ASPNETCORE_URLS while aspnet sets http://+:80: when
-the Dockerfile does not set the URLs, the listening address changes, and a warning says so. mono
+SDK images of .NET 5-7 set ASPNETCORE_URLS= (Kestrel on localhost:5000) while aspnet sets
+http://+:80: when the Dockerfile does not choose the URLs, the runtime stage sets the SDK's value
+again (ENV ASPNETCORE_URLS=). The .NET Core 3.x SDK leaves it unset, which a runtime stage cannot
+restore: a warning says the address changes. mono
 images are skipped: mono:X-slim has only mono-runtime, not the class libraries mono:X brings.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"dotnet-sdk", "dotnet-legacy", "mono"},
@@ -119,9 +121,65 @@ func (u *Unit) planDotnet() {
 	u.Fact(from, "runtime %s: the .NET %d.%d %s image, same OS variant (%s)", rt.Ref, v.Major, v.Minor, kind, how)
 	plan.Copies = append(plan.Copies, Copy{Src: dir, Dst: dir, Line: pub.Line,
 		Why: fmt.Sprintf("the published app, which the command runs from (%s)", entry)})
-	if web && (v.Major == 3 || v.Major >= 5 && v.Major <= 7) && !u.dotnetSetsURLs(cmds) {
-		u.Warn(line, "the .NET %d.%d SDK image clears ASPNETCORE_URLS (Kestrel then listens on localhost:5000); the aspnet image sets http://+:80: unless the app chooses its own URLs, it now listens on port 80 of every interface", v.Major, v.Minor)
+	if web && !u.dotnetSetsURLs(cmds) {
+		u.restateDotnetURLs(plan, rt, v, line)
 	}
+}
+
+// dotnetURLKeys are the variables of the .NET images that choose where
+// Kestrel listens.
+var dotnetURLKeys = []string{"ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS"}
+
+// restateDotnetURLs keeps the listening address of an app whose Dockerfile
+// does not choose it. The SDK images of .NET 5-7 set ASPNETCORE_URLS= (empty:
+// Kestrel then listens on localhost:5000) over the http://+:80 of the
+// aspnet image they are built on; the runtime stage sets the SDK's value
+// again, so the app listens where it did. .NET 8 and later images all
+// set ASPNETCORE_HTTP_PORTS=8080: nothing differs. The .NET Core 3.x SDK
+// does not set ASPNETCORE_URLS at all, and a Dockerfile cannot unset the
+// runtime's: that is only warned about.
+func (u *Unit) restateDotnetURLs(plan *Plan, rt Image, v dotnetVersion, line int) {
+	sdk, rtc := dotnetBaseConfig(u.Base), dotnetBaseConfig(rt)
+	for _, k := range dotnetURLKeys {
+		sv, inSDK := envValue(sdk.Env, k)
+		rv, inRT := envValue(rtc.Env, k)
+		switch {
+		case inSDK == inRT && sv == rv:
+			continue
+		case !inSDK:
+			u.Warn(line, "the .NET %d.%d SDK image does not set %s (Kestrel then listens on localhost:5000 only); %s sets %s, which a Dockerfile cannot unset: unless the app chooses its own URLs, it now listens there", v.Major, v.Minor, k, rt.Ref, describeURLs(k, rv))
+			continue
+		case !inRT:
+			continue // a key of newer images only; the other one decides
+		}
+		why := fmt.Sprintf("the SDK image %s sets %s and the Dockerfile chooses no address; %s sets %s: the runtime stage sets the SDK's value again, so the app listens where it did", u.Base.Expanded, describeURLs(k, sv), rt.Ref, describeURLs(k, rv))
+		val := quoteValue(sv)
+		if sv == "" {
+			val = "" // as the SDK's Dockerfile writes it
+		}
+		plan.RuntimeRuns = append(plan.RuntimeRuns, Gen{In: u.File.New("ENV", "ENV "+k+"="+val), Why: why, Line: line})
+	}
+}
+
+// describeURLs says where Kestrel listens for a value of ASPNETCORE_URLS
+// or ASPNETCORE_HTTP_PORTS.
+func describeURLs(k, v string) string {
+	switch {
+	case v == "":
+		return k + "= (empty: Kestrel listens on localhost:5000 only)"
+	case k == "ASPNETCORE_HTTP_PORTS":
+		return k + "=" + v + " (port " + v + " of every interface)"
+	}
+	return k + "=" + v
+}
+
+func envValue(env []string, k string) (string, bool) {
+	for _, kv := range env {
+		if key, v, ok := strings.Cut(kv, "="); ok && key == k {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // skipMono explains why a mono image stays single-stage. mono:X-slim,

@@ -121,6 +121,9 @@ var passBase = &Pass{
 		rel := u.Base.Release
 		if rel == "" {
 			rel = "unknown release"
+			if patchPinned(u.Base) && (u.Base.Variant == "" || u.Base.Variant == "slim") {
+				rel += " (the tag pins a patch version, built when that patch was current, before or after the Debian release of its series changed; a tag naming the release, such as -bookworm, tells it)"
+			}
 		}
 		u.Fact(u.Stage.From.StartLine, "base image %s: family %q, version %q, %s", u.Base.Expanded, u.Base.Family, u.Base.Version, rel)
 		return nil
@@ -142,7 +145,10 @@ var passSteps = &Pass{
 	Name: "steps",
 	Doc: `Follows WORKDIR, ENV and ARG through the stage and reads the shell of every RUN.
 Shell is parsed with a real shell parser (mvdan.cc/sh): cd, export, env prefixes, &&, ||, ; and
-heredoc scripts are understood. Package installs (apt-get, apk) and purges are listed.`,
+heredoc scripts are understood. Package installs (apt-get, apk) and purges are listed. A file
+is skipped when one RUN installs compilers or -dev headers and removes every one of them again
+(by name, apk virtual package, variable, or apt-mark auto and autoremove): the image is already
+free of them.`,
 	Requires: []*Pass{passBase},
 	Run: func(u *Unit) error {
 		lex := shell.NewLex(u.File.Escape)
@@ -189,11 +195,144 @@ heredoc scripts are understood. Package installs (apt-get, apk) and purges are l
 				s.Installs, s.Purges = packages(cmds)
 			}
 		}
-		if why := u.purgedInOneLayer(); why != "" {
+		if why := u.purgesItsBuildPackages(); why != "" {
 			u.Skip(u.Stage.From.StartLine, "%s", why)
 		}
 		return nil
 	},
+}
+
+// purgesItsBuildPackages detects the docker-library style: one RUN that
+// installs build packages, builds, and purges every one of them again, so
+// the image is already free of them and a split would gain little. A RUN
+// that purges something else (a download tool, nothing by name) keeps its
+// compilers and headers in the image: that one is planned as any other.
+func (u *Unit) purgesItsBuildPackages() string {
+	for _, s := range u.Steps {
+		if len(s.Installs) > 0 && len(s.Purges) > 0 && purgesBuildPackages(s.Commands) {
+			return fmt.Sprintf("line %d installs, builds and purges its build packages in one layer: the image is already free of them", s.In.StartLine)
+		}
+	}
+	return ""
+}
+
+// purgesBuildPackages reports whether the commands install at least one
+// compiler, build tool or -dev headers package and remove every such one
+// they install: by name, through the apk virtual package that holds it,
+// through the same variable ($buildDeps, whose words are unknown but
+// installed only to be removed), or through apt's autoremove after
+// `apt-mark auto` marked them.
+func purgesBuildPackages(cmds []Command) bool {
+	type pkg struct {
+		name    string
+		dynamic bool   // a variable's words
+		group   string // the apk virtual package that holds it
+	}
+	var installed []pkg
+	removed := map[string]bool{}
+	auto := map[string]bool{} // marked automatically installed
+	autoAll, autoRemoved := false, false
+	manual := map[string]bool{} // marked manual again after that
+	for _, c := range cmds {
+		args := c.Args
+		if len(args) < 2 {
+			continue
+		}
+		switch c.Name() {
+		case "apt-get", "apt", "aptitude":
+			verb, rest := aptVerb(args)
+			words := pkgWords(rest)
+			switch verb {
+			case "install":
+				for _, w := range words {
+					installed = append(installed, pkg{name: w, dynamic: strings.Contains(w, "$")})
+				}
+			case "purge", "remove":
+				for _, w := range words {
+					removed[w] = true
+				}
+				if hasFlag(rest, "--auto-remove", "--autoremove") {
+					autoRemoved = true
+				}
+			case "autoremove", "autopurge":
+				autoRemoved = true
+			}
+		case "apt-mark":
+			verb, rest := aptVerb(args)
+			for _, w := range pkgWords(rest) {
+				switch verb {
+				case "auto", "markauto":
+					if w == ".*" || w == "*" {
+						autoAll = true
+					}
+					auto[w] = true
+				case "manual", "unmarkauto":
+					manual[w] = true
+				}
+			}
+		case "apk":
+			verb, rest := "", []string(nil)
+			for i, a := range args[1:] {
+				if !strings.HasPrefix(a, "-") {
+					verb, rest = a, args[i+2:]
+					break
+				}
+			}
+			switch verb {
+			case "add":
+				group := ""
+				for i := 0; i+1 < len(rest); i++ {
+					if rest[i] == "--virtual" || rest[i] == "-t" {
+						group = rest[i+1]
+					}
+				}
+				for _, w := range apkWords(rest) {
+					installed = append(installed, pkg{name: w, dynamic: strings.Contains(w, "$"), group: group})
+				}
+			case "del":
+				for _, w := range apkWords(rest) {
+					removed[w] = true
+				}
+			}
+		}
+	}
+	gone := func(p pkg) bool {
+		if removed[p.name] || p.group != "" && removed[p.group] {
+			return true
+		}
+		return autoRemoved && (autoAll || auto[p.name]) && !manual[p.name]
+	}
+	build := 0
+	for _, p := range installed {
+		switch {
+		case p.dynamic:
+			if !gone(p) {
+				continue // unknown words that stay: run-time libraries, as often as not
+			}
+		case !compilerPackage(p.name):
+			continue
+		case !gone(p):
+			return false // a compiler or headers stay in the image
+		}
+		build++
+	}
+	return build > 0
+}
+
+// compilerPackage reports whether a system package is a compiler, a build
+// tool or headers. The fetchers and interpreters of buildOnlyPackages are
+// not: a file may keep them on purpose (nodejs to run the app) and still
+// have purged what only compiled it.
+func compilerPackage(name string) bool {
+	if fetchersAndInterpreters[name] {
+		return false
+	}
+	return buildOnlyPackages[name] || headerOnly[name] || strings.HasSuffix(name, "-dev") || compilerRe.MatchString(name)
+}
+
+var fetchersAndInterpreters = map[string]bool{
+	"curl": true, "wget": true, "git": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true, "patch": true,
+	"nodejs": true, "npm": true, "yarn": true, "python": true, "python3": true,
 }
 
 // runScript is the shell script a RUN executes.
@@ -231,12 +370,7 @@ func packages(cmds []Command) (installs, purges []string) {
 		var rest []string
 		switch name {
 		case "apt-get", "apt", "aptitude":
-			for i, a := range args[1:] {
-				if !strings.HasPrefix(a, "-") {
-					verb, rest = a, args[i+2:]
-					break
-				}
-			}
+			verb, rest = aptVerb(args)
 			switch verb {
 			case "install":
 				installs = append(installs, pkgWords(rest)...)
@@ -261,9 +395,33 @@ func packages(cmds []Command) (installs, purges []string) {
 	return installs, purges
 }
 
+// aptValueOpts are apt's options that take the next word as their value
+// (`-o APT::AutoRemove::RecommendsImportant=false`), which is no package.
+var aptValueOpts = map[string]bool{"-o": true, "--option": true, "-c": true, "--config-file": true, "-t": true, "--target-release": true, "--default-release": true}
+
+// aptVerb returns the verb of an apt command line and the words after it.
+func aptVerb(args []string) (string, []string) {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if aptValueOpts[a] {
+			i++
+			continue
+		}
+		if !strings.HasPrefix(a, "-") {
+			return a, args[i+1:]
+		}
+	}
+	return "", nil
+}
+
 func pkgWords(args []string) []string {
 	var out []string
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if aptValueOpts[a] {
+			i++
+			continue
+		}
 		if strings.HasPrefix(a, "-") || a == "" {
 			continue
 		}
@@ -417,4 +575,112 @@ func contextCopy(s *Step) (instructions.SourcesAndDest, bool) {
 		return c.SourcesAndDest, true
 	}
 	return instructions.SourcesAndDest{}, false
+}
+
+// withoutRemoved drops the copies of paths that a later RUN removes (`COPY
+// requirements /requirements` then `pip install -r ... && rm -rf
+// /requirements`): the builder no longer has them, and COPY --from of a
+// missing path fails the build. The original image did not have them
+// either. A COPY whose destination is so removed is left in the builder
+// (plan.Left), so that no later pass carries it as a file placed outside
+// the app.
+func (u *Unit) withoutRemoved(plan *Plan, copies []Copy) []Copy {
+	var out []Copy
+	for _, c := range copies {
+		line := u.removedAfter(c.Src, c.Line)
+		if line == 0 {
+			out = append(out, c)
+			continue
+		}
+		u.Fact(c.Line, "%s is not copied: line %d removes it", c.Src, line)
+		for _, s := range u.Steps {
+			if s.In.StartLine != c.Line {
+				continue
+			}
+			if _, ok := contextCopy(s); ok && u.removedAfter(u.copyDest(s), c.Line) != 0 {
+				if plan.Left == nil {
+					plan.Left = map[*parser.Instruction]bool{}
+				}
+				plan.Left[s.In] = true
+			}
+		}
+	}
+	return out
+}
+
+// copyDest is where a COPY or ADD from the build context puts its files
+// ("" when it cannot be expanded).
+func (u *Unit) copyDest(s *Step) string {
+	sd, ok := contextCopy(s)
+	if !ok {
+		return ""
+	}
+	dest, _, err := shell.NewLex(u.File.Escape).ProcessWord(sd.DestPath, s.Env)
+	if err != nil || strings.Contains(dest, "$") {
+		return ""
+	}
+	return Resolve(s.Workdir, dest)
+}
+
+// removedAfter is the line of the last RUN from line on that removes p
+// with `rm -r` (p or a directory holding it), when no later COPY, ADD or
+// mkdir puts it back; 0 otherwise. The RUN of line itself counts: what it
+// writes and then removes (bundle config ... && rm -rf ~/.bundle) is gone.
+func (u *Unit) removedAfter(p string, line int) int {
+	if line == 0 || p == "" || p == "/" {
+		return 0
+	}
+	removed := 0
+	lex := shell.NewLex(u.File.Escape)
+	for _, s := range u.Steps {
+		if s.In.StartLine < line {
+			continue
+		}
+		if sd, ok := contextCopy(s); ok {
+			if dest, _, err := lex.ProcessWord(sd.DestPath, s.Env); err == nil {
+				d := Resolve(s.Workdir, dest)
+				if _, in := under(d, p); in {
+					removed = 0
+				} else if _, in := under(p, d); in {
+					removed = 0
+				}
+			}
+			continue
+		}
+		if _, ok := s.In.Command.(*instructions.CopyCommand); ok {
+			removed = 0 // COPY --from: where it lands is not read here
+			continue
+		}
+		for _, c := range s.Commands {
+			switch c.Name() {
+			case "rm":
+				if c.Dynamic || !hasFlag(c.Args, "-r", "-R", "-rf", "-fr", "-Rf", "-fR", "--recursive") {
+					continue
+				}
+				for _, a := range nonFlags(c.Args[1:]) {
+					if a == "~" || strings.HasPrefix(a, "~/") {
+						home, ok := c.Env["HOME"]
+						if !ok {
+							home, ok = s.Env.Get("HOME")
+						}
+						if user, _ := u.userAt(s); !ok && (user == "" || user == "root" || normUser(user) == "0") {
+							home, ok = "/root", true
+						}
+						if !ok {
+							continue
+						}
+						a = home + a[1:]
+					}
+					if _, in := under(p, Resolve(c.Dir, a)); in {
+						removed = s.In.StartLine
+					}
+				}
+			case "mkdir", "mv", "cp", "ln", "install", "tar", "unzip", "git":
+				if removed != 0 {
+					removed = 0 // may put it back: keep the copy, as before
+				}
+			}
+		}
+	}
+	return removed
 }

@@ -167,6 +167,9 @@ func defaultRelease(im Image) string {
 	if im.Variant != "" && im.Variant != "slim" {
 		return ""
 	}
+	if patchPinned(im) {
+		return patchRelease(im)
+	}
 	switch im.Family {
 	case "golang":
 		if im.Version == "" { // latest
@@ -234,6 +237,56 @@ func defaultRelease(im Image) string {
 			return "bookworm"
 		case major == 2 && minor == 7:
 			return "bullseye"
+		}
+	}
+	return ""
+}
+
+// patchPinned reports whether a tag pins a version finer than the table
+// below dates: python:3.11.4, ruby:3.2.2, golang:1.24.3 (the table dates
+// by minor), node:20.11 or node:20.11.1 (by major). Such a tag was last
+// built when its patch was current, which may be before the release the
+// table gives for the series (python:3.11.4, 2023, is bookworm, not
+// trixie). Rust is dated by minor too, but a Rust minor's images are built
+// only until the next one ships six weeks later, patches included: the
+// minor places them.
+func patchPinned(im Image) bool {
+	parts := len(strings.Split(im.Version, "."))
+	switch im.Family {
+	case "python", "ruby", "golang":
+		return parts >= 3
+	case "node":
+		return parts >= 2
+	}
+	return false
+}
+
+// patchRelease is the release of a patch-pinned tag, for the series whose
+// every release was built on one Debian release; "" (unknown) for a series
+// that lived across a change of the default (bullseye to bookworm in
+// 2023-06, bookworm to trixie on 2025-08-12), where only the patch's date
+// would tell.
+func patchRelease(im Image) string {
+	major, minor := versionParts(im.Version)
+	switch im.Family {
+	case "python":
+		if major == 3 && minor >= 14 || major > 3 { // 3.14.0: 2025-10
+			return "trixie"
+		}
+	case "ruby":
+		if major == 3 && minor >= 5 || major > 3 { // 4.0.0: 2025-12
+			return "trixie"
+		}
+	case "node":
+		if major >= 25 { // 25.0.0: 2025-10
+			return "trixie"
+		}
+	case "golang":
+		switch {
+		case major == 1 && (minor == 21 || minor == 22): // 2023-08 to 2025-02
+			return "bookworm"
+		case major == 1 && minor >= 25 || major > 1: // from 2025-08-12
+			return "trixie"
 		}
 	}
 	return ""

@@ -18,14 +18,16 @@ The runtime is the eclipse-temurin JRE of the builder's Java major, read from th
 gradle:8.7.0-jdk21, eclipse-temurin:17-jdk, openjdk:8...), on the same OS: alpine stays alpine, an Ubuntu
 release is kept (or the next newer one the JRE has), other glibc builders get the default JRE tag. Majors
 without a JRE image, JRE builders, OpenJ9 and GraalVM builders are skipped. What to copy comes from the
-command the container runs: java -jar X (a jar at the top of target/ or build/libs/ alone; a shell glob
+command the container runs: java -jar X (a jar at the top of target/, sbt's target/scala-<version>/ or
+build/libs/ alone; a shell glob
 such as build/libs/*.jar is copied as the same glob, so it matches the same files), -cp and module path
 entries, a script in a distribution directory (target/server/bin/standalone.sh brings target/server;
 installDist's build/install/<name>, sbt stage's target/universal/stage), files a RUN wrote (cp, jar cf, javac -d), and files from the build
 context the command names. With the build context, pom.xml (encoding/xml: finalName, artifactId,
 version inherited from the parent, packaging, properties and -D definitions) names the artifact and its
 bundling plugin (Spring Boot, shade, assembly) or manifest Class-Path directory; Gradle's scripts show
-the Spring Boot plugin, whose *-plain.jar a build/libs/*.jar glob also matches. A container that runs
+the Spring Boot plugin, whose *-plain.jar a build/libs/*.jar glob also matches (when a task runs jar:
+build or assemble do, bootJar alone does not). A container that runs
 Maven, Gradle or the JDK at run time (spring-boot:run, bootRun, jshell) is skipped. The maven image's
 mvn-entrypoint.sh and eclipse-temurin's __cacert_entrypoint.sh are wrappers that end in exec "$@": when
 the Dockerfile sets no ENTRYPOINT, one may replace the other (transparentEntrypoints).`,
@@ -555,6 +557,14 @@ func (u *Unit) javaJarNeeds(jar string, b javaBuild, line int) string {
 		if n := pom.runtimeDeps(); n > 0 {
 			u.Warn(line, "pom.xml has %d run-time dependencies and no plugin that bundles them: if %s does not carry them, copy what its Class-Path names", n, path.Base(jar))
 		}
+	case "sbt":
+		for _, t := range b.Goals {
+			if t == "assembly" || strings.HasSuffix(t, "/assembly") {
+				u.Fact(line, "sbt assembly bundles the dependencies into %s", path.Base(jar))
+				return ""
+			}
+		}
+		u.Warn(line, "%s is taken to be self-contained; sbt package leaves the dependencies out of it (sbt assembly or sbt stage bring them)", path.Base(jar))
 	case "gradle":
 		for _, t := range b.Goals {
 			switch t[strings.LastIndex(t, ":")+1:] {
@@ -572,11 +582,33 @@ func (u *Unit) javaJarNeeds(jar string, b javaBuild, line int) string {
 	return ""
 }
 
+// gradleOnlyBootJar reports whether every Gradle build of the stage runs
+// only bootJar: the plain jar comes from the jar task, which build and
+// assemble run and bootJar does not.
+func (u *Unit) gradleOnlyBootJar() bool {
+	n := 0
+	for _, b := range u.javaBuilds() {
+		if b.Tool != "gradle" {
+			continue
+		}
+		for _, t := range b.Goals {
+			if t[strings.LastIndex(t, ":")+1:] != "bootJar" {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
 // javaGlobNotes warns when a jar pattern also matches jars that are not
 // the application: Spring Boot's -plain.jar, shade's original-*.jar.
 func (u *Unit) javaGlobNotes(r javaRef, b javaBuild, line int) {
 	switch b.Tool {
 	case "gradle":
+		if u.gradleOnlyBootJar() {
+			return // no task of the stage runs jar, which writes the -plain.jar
+		}
 		g, ok := u.javaGradle(b)
 		switch {
 		case !ok:

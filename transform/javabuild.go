@@ -223,6 +223,10 @@ func copyUnit(root, p string) (unit string, lone bool) {
 		return p, true
 	case path.Base(root) == "build" && rel[0] == "install":
 		return path.Join(root, rel[0], rel[1]), false
+	case path.Base(root) == "target" && strings.HasPrefix(rel[0], "scala-") && len(rel) == 2 && path.Ext(p) == ".jar":
+		// sbt writes its jars to target/scala-<version>/, next to the
+		// compiled classes and caches the jar does not need.
+		return p, true
 	}
 	return path.Join(root, rel[0]), false
 }

@@ -23,6 +23,24 @@ var buildOnlyPackages = map[string]bool{
 	// build tools of C and C++ projects
 	"bison": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
 	"nasm": true, "yasm": true, "texinfo": true, "libtool-bin": true, "alpine-sdk": true, "check": true,
+	// Fortran compilers (numpy/scipy source builds); devToRuntime names the
+	// library what they compiled links.
+	"gfortran": true, "g77": true,
+}
+
+// The versioned compiler packages of the Debian and Ubuntu releases in the
+// tables (buster's gcc-8 to noble's gcc-14, clang-11 to clang-19): a
+// Dockerfile may pin one (gcc-12, gfortran-13).
+func init() {
+	for v := 8; v <= 14; v++ {
+		for _, n := range []string{"gcc", "g++", "gfortran"} {
+			buildOnlyPackages[fmt.Sprintf("%s-%d", n, v)] = true
+		}
+		devToRuntime[fmt.Sprintf("gfortran-%d", v)] = map[string]string{"*": "libgfortran5"}
+	}
+	for v := 11; v <= 19; v++ {
+		buildOnlyPackages[fmt.Sprintf("clang-%d", v)] = true
+	}
 }
 
 // devRuntimeName is the run-time package of a -dev package on a release
@@ -47,6 +65,7 @@ var devToRuntime = map[string]map[string]string{
 	"libffi-dev":                 {"bookworm": "libffi8", "trixie": "libffi8", "bullseye": "libffi7", "buster": "libffi6", "jammy": "libffi8", "noble": "libffi8", "focal": "libffi7"},
 	"libxml2-dev":                {"*": "libxml2"},
 	"libxslt1-dev":               {"*": "libxslt1.1"},
+	"libxslt-dev":                {"*": "libxslt1.1"}, // a virtual package of libxslt1-dev
 	"libjpeg-dev":                {"*": "libjpeg62-turbo", "jammy": "libjpeg8", "noble": "libjpeg8", "focal": "libjpeg8"},
 	"libjpeg62-turbo-dev":        {"*": "libjpeg62-turbo"},
 	"zlib1g-dev":                 {"*": "zlib1g"},
@@ -102,6 +121,11 @@ var devToRuntime = map[string]map[string]string{
 	"libicu-dev":                 {"bookworm": "libicu72", "bullseye": "libicu67", "trixie": "libicu76", "jammy": "libicu70", "noble": "libicu74"},
 	"libmagickwand-dev":          {"bullseye": "libmagickwand-6.q16-6", "bookworm": "libmagickwand-6.q16-6", "trixie": "libmagickwand-7.q16-10", "jammy": "libmagickwand-6.q16-6", "noble": "libmagickwand-6.q16-7t64"},
 	"libzip-dev":                 {"bookworm": "libzip4", "bullseye": "libzip4", "trixie": "libzip5", "jammy": "libzip4", "noble": "libzip4t64"},
+	"libopenblas-dev":            {"*": "libopenblas0", "buster": "libopenblas-base", "bionic": "libopenblas-base"},
+	"liblapack-dev":              {"*": "liblapack3"},
+	// A compiler, not headers, but what it compiled links its run-time
+	// library, which slim images lack (gcc 8 and later: libgfortran5).
+	"gfortran": {"*": "libgfortran5", "bionic": "libgfortran4"},
 }
 
 // headerOnly are -dev packages whose library every runtime image has
@@ -116,10 +140,26 @@ var apkDevToRuntime = map[string]string{
 	"postgresql-dev": "libpq", "libpq-dev": "libpq", "mariadb-dev": "mariadb-connector-c", "openssl-dev": "openssl",
 	"libffi-dev": "libffi", "libxml2-dev": "libxml2", "libxslt-dev": "libxslt", "jpeg-dev": "libjpeg-turbo",
 	"zlib-dev": "zlib", "sqlite-dev": "sqlite-libs", "yaml-dev": "yaml", "curl-dev": "libcurl", "libpng-dev": "libpng",
+	"gfortran": "libgfortran",
 }
 
-// aptSourceRe finds a RUN that adds a package source or its key.
-var aptSourceRe = regexp.MustCompile(`sources\.list|add-apt-repository|apt-key|/etc/apt/keyrings|/usr/share/keyrings|/etc/apk/repositories`)
+// aptSourceRe finds a RUN that adds a package source or its key (the
+// NodeSource setup script adds one).
+var aptSourceRe = regexp.MustCompile(`sources\.list|add-apt-repository|apt-key|/etc/apt/keyrings|/usr/share/keyrings|/etc/apk/repositories|deb\.nodesource\.com/setup`)
+
+// sourcePackages are well-known vendor package sources and the packages
+// they provide (name prefixes), to name what a skip is about.
+var sourcePackages = []struct {
+	host string
+	pkgs []string
+}{
+	{"deb.nodesource.com", []string{"nodejs"}},
+	{"dl.yarnpkg.com", []string{"yarn"}},
+	{"apt.postgresql.org", []string{"postgresql", "libpq"}},
+	{"download.docker.com", []string{"docker-ce", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"}},
+	{"dl.google.com/linux", []string{"google-chrome"}},
+	{"repo.mongodb.org", []string{"mongodb-"}},
+}
 
 // archivedReleases are Debian releases whose packages left the mirrors for
 // archive.debian.org (buster in 2024, after its LTS).
@@ -178,14 +218,18 @@ slim Debian image of the builder's release.`,
 				}
 			}
 		}()
-		sourceLine := 0     // the first RUN that adds a package source
-		recommends := false // a program was installed with its recommended packages
+		sourceLine := 0      // the first RUN that adds a package source
+		var sourceStep *Step // that RUN
+		recommends := false  // a program was installed with its recommended packages
+		sourceSkip := func(s *Step, pkg string) {
+			u.Skip(s.In.StartLine, "%s", u.sourceSkipReason(s, pkg, sourceStep))
+		}
 		for _, s := range u.Steps {
 			if p.Replays[s.In] != "" || p.Left[s.In] {
 				continue // repeated in the runtime stage as it is, or left behind on purpose
 			}
 			if sourceLine == 0 && (s.In.Keyword == "run" || s.In.Keyword == "copy" || s.In.Keyword == "add") && aptSourceRe.MatchString(string(s.In.Raw)) {
-				sourceLine = s.In.StartLine
+				sourceLine, sourceStep = s.In.StartLine, s
 			}
 			for _, pkg := range s.Installs {
 				if purged[pkg] || strings.Contains(pkg, "$") {
@@ -196,7 +240,7 @@ slim Debian image of the builder's release.`,
 					return nil
 				}
 				if sourceLine != 0 && !strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !skipPackages.MatchString(pkg) {
-					u.Skip(s.In.StartLine, "line %d installs %s after line %d adds a package source: the runtime stage would need that source (and its key) too", s.In.StartLine, pkg, sourceLine)
+					sourceSkip(s, pkg)
 					return nil
 				}
 				switch {
@@ -230,7 +274,7 @@ slim Debian image of the builder's release.`,
 				case buildOnlyPackages[pkg] && runs[pkgProgram(pkg)]:
 					// A build tool the container itself runs (node ssr.js).
 					if sourceLine != 0 {
-						u.Skip(s.In.StartLine, "line %d installs %s after line %d adds a package source: the runtime stage would need that source (and its key) too", s.In.StartLine, pkg, sourceLine)
+						sourceSkip(s, pkg)
 						return nil
 					}
 					want[pkg] = reason{fmt.Sprintf("line %d installs %s and the container runs %s", s.In.StartLine, pkg, pkgProgram(pkg)), s.In.StartLine}
@@ -317,6 +361,58 @@ slim Debian image of the builder's release.`,
 		p.RuntimeRuns = append([]Gen{{In: in, Why: strings.Join(why, "; "), Line: line}}, p.RuntimeRuns...)
 		return nil
 	},
+}
+
+// sourceSkipReason says why a package installed at s, at or after the RUN
+// src that adds a package source, stops the split. The packages that come
+// from the source are named when its host is a known vendor's; otherwise
+// the packages the same RUN installs, any of which may come from it.
+func (u *Unit) sourceSkipReason(s *Step, pkg string, src *Step) string {
+	raw := string(src.In.Raw)
+	var hosts, from []string
+	for _, sp := range sourcePackages {
+		if !strings.Contains(raw, sp.host) {
+			continue
+		}
+		hosts = append(hosts, sp.host)
+		for _, x := range u.Steps {
+			if x.In.StartLine < src.In.StartLine {
+				continue
+			}
+			for _, p := range x.Installs {
+				for _, prefix := range sp.pkgs {
+					if strings.HasPrefix(p, prefix) && !contains(from, p) {
+						from = append(from, p)
+					}
+				}
+			}
+		}
+	}
+	const need = "the runtime stage would need that source (and its key) too"
+	if len(from) > 0 {
+		verb := "come"
+		if len(from) == 1 {
+			verb = "comes"
+		}
+		if len(hosts) > 1 {
+			return fmt.Sprintf("line %d adds the package sources of %s, and %s %s from them: the runtime stage would need those sources (and their keys) too", src.In.StartLine, strings.Join(hosts, " and "), strings.Join(from, ", "), verb)
+		}
+		return fmt.Sprintf("line %d adds the package source of %s, and %s %s from it: %s", src.In.StartLine, hosts[0], strings.Join(from, ", "), verb, need)
+	}
+	if s == src {
+		var named []string
+		for _, p := range s.Installs {
+			if !skipPackages.MatchString(p) && !strings.Contains(p, "$") {
+				named = append(named, p)
+			}
+		}
+		which := "any of which"
+		if len(named) == 1 {
+			which = "which"
+		}
+		return fmt.Sprintf("line %d adds a package source and installs %s in the same RUN, %s may come from it: %s", s.In.StartLine, strings.Join(named, ", "), which, need)
+	}
+	return fmt.Sprintf("line %d installs %s after line %d adds a package source, which it may come from: %s", s.In.StartLine, pkg, src.In.StartLine, need)
 }
 
 // installRun is the RUN that installs packages on the runtime image,

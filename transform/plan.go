@@ -213,18 +213,30 @@ func (n *Needs) setShell(line int, why string) {
 }
 
 // userCreated reports the RUN steps that create users or groups, and
-// whether each of them does nothing else.
+// whether each of them does nothing else. A chown or chmod of the app's
+// files (`chown -R rails:rails db log tmp` in the WORKDIR) is other work:
+// the runtime stage repeats the RUN before its copies, where those paths
+// do not exist yet, so the command would fail there.
 func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
 	for _, s := range u.Steps {
 		if len(s.Commands) == 0 {
 			continue
 		}
 		creates, other := false, false
+		made := map[string]bool{} // what a mkdir earlier in the RUN made
 		for _, c := range s.Commands {
 			switch c.Name() {
 			case "useradd", "adduser", "groupadd", "addgroup", "usermod":
 				creates = true
-			case "mkdir", "chown", "chmod", "true", "echo":
+			case "mkdir":
+				for _, a := range nonFlags(c.Args[1:]) {
+					made[Resolve(c.Dir, a)] = true
+				}
+			case "chown", "chmod":
+				if u.touchesCopied(s, c, made) {
+					other = true
+				}
+			case "true", "echo":
 			default:
 				other = true
 			}
@@ -239,6 +251,62 @@ func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
 		}
 	}
 	return pure, mixed
+}
+
+// touchesCopied reports whether a chown or chmod of a user-setup RUN names
+// a path that is missing where the runtime stage repeats the RUN: inside
+// a directory the runtime receives by COPY only afterwards (an app path,
+// relative to the WORKDIR or absolute), or such a directory itself when no
+// earlier WORKDIR creates it. Paths an earlier mkdir of the RUN made exist.
+func (u *Unit) touchesCopied(s *Step, c Command, made map[string]bool) bool {
+	if u.Plan == nil {
+		return false
+	}
+	ops := nonFlags(c.Args[1:])
+	if len(ops) < 2 {
+		return false
+	}
+	for _, a := range ops[1:] { // the first is the owner or mode
+		if strings.Contains(a, "$") {
+			return true // cannot tell where it points
+		}
+		p := Resolve(c.Dir, a)
+		if made[p] {
+			continue
+		}
+		for _, cp := range u.Plan.Copies {
+			if cp.Replay != nil {
+				continue
+			}
+			dst := path.Clean(cp.Dst)
+			rel, in := under(p, dst)
+			if !in || dst == "/" {
+				continue
+			}
+			if rel != "." || !u.workdirBefore(s, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// workdirBefore reports whether a WORKDIR before s made dir (or a
+// directory inside it), so it exists where the runtime stage restates the
+// configuration.
+func (u *Unit) workdirBefore(s *Step, dir string) bool {
+	for i, x := range u.Steps {
+		if x == s {
+			return false
+		}
+		// The step after a WORKDIR runs in the directory it made.
+		if _, ok := x.In.Command.(*instructions.WorkdirCommand); ok && i+1 < len(u.Steps) {
+			if _, in := under(u.Steps[i+1].Workdir, dir); in {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // knownUser reports whether a user exists in every official image of the

@@ -103,7 +103,7 @@ reason.`,
 			u.Skip(from, "%s", why)
 			return nil
 		}
-		plan.Copies = withDir(app, venv, py.first.In.StartLine, "the virtual environment: every installed package and console script")
+		plan.Copies = withDir(u.withoutRemoved(plan, app), venv, py.first.In.StartLine, "the virtual environment: every installed package and console script")
 		u.Plan = plan
 		u.pythonNativeLibs(py)
 		return nil
@@ -132,7 +132,7 @@ func (u *Unit) planPython2(py pyInstalls, rt Image) error {
 		u.Skip(from, "%s", why)
 		return nil
 	}
-	plan.Copies = withDir(app, python2Site, py.first.In.StartLine, "every package pip installed for Python 2")
+	plan.Copies = withDir(u.withoutRemoved(plan, app), python2Site, py.first.In.StartLine, "every package pip installed for Python 2")
 	// The program the container runs, by name or from /usr/local/bin, is
 	// a console script of pip's unless a package or the interpreter is it.
 	var scripts []string

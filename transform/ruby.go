@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"regexp"
 	"strings"
 )
@@ -13,12 +14,16 @@ var passRuby = &Pass{
 	Doc: `Plans the split of a Ruby image (bundler, gem install).
 Gems go where bundler puts them: BUNDLE_PATH (environment, bundle config set path, --path,
 --deployment), else GEM_HOME, /usr/local/bundle in the official image, which also holds bundler's
-config (BUNDLE_APP_CONFIG). The runtime is ruby:<tag>-slim, or the builder's own image when it is
+config (BUNDLE_APP_CONFIG). Bundler's config written elsewhere is copied: bundle config --local (and
+the options bundle install remembers) writes $BUNDLE_APP_CONFIG/config, --global ~/.bundle/config,
+no scope the app's config inside an app on Bundler 2.2.3+ (Ruby 3.0+), and an older Ruby is skipped
+there. The runtime is ruby:<tag>-slim, or the builder's own image when it is
 already slim and the Dockerfile added compilers; it receives the gem directory and the app (the
 directories the build context was copied into and the final WORKDIR). Gems that compile against a
-library the full image supplied (pg, mysql2) bring its
-run-time package; nodejs stays when the Dockerfile installed it, since Rails' asset gems need a
-JavaScript runtime when the app boots. -onbuild images are skipped: their hidden ONBUILD steps
+library the full image supplied (pg, mysql2), read from Gemfile.lock and gem install lines, bring
+its run-time package (nokogiri with --use-system-libraries: libxml2 and libxslt); nodejs stays when the Dockerfile installed it, since Rails' asset gems need a
+JavaScript runtime when the app boots (a nodejs installed after a package source is added,
+NodeSource's, is a skip: the runtime would get another major version). -onbuild images are skipped: their hidden ONBUILD steps
 would not run in the runtime stage.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
@@ -103,10 +108,26 @@ would not run in the runtime stage.`,
 			u.Skip(from, "%s", why)
 			return nil
 		}
-		plan.Copies = withDir(app, gemDir, first.In.StartLine, "the installed gems, their executables and bundler's config")
+		plan.Copies = withDir(u.withoutRemoved(plan, app), gemDir, first.In.StartLine, "the installed gems, their executables and bundler's config")
 		u.Plan = plan
+		if why := u.carryBundleConfig(plan); why != "" {
+			u.Skip(from, "%s", why)
+			u.Plan = nil
+			return nil
+		}
+		var source *Step // the first step that adds a package source
 		for _, s := range u.Steps {
+			if source == nil && (s.In.Keyword == "run" || s.In.Keyword == "copy" || s.In.Keyword == "add") && aptSourceRe.MatchString(string(s.In.Raw)) {
+				source = s
+			}
 			for _, p := range s.Installs {
+				if p == "nodejs" && source != nil {
+					// NodeSource's nodejs, most likely: the runtime would
+					// get the distribution's, another major version.
+					u.Skip(s.In.StartLine, "%s", u.sourceSkipReason(s, p, source))
+					u.Plan = nil
+					return nil
+				}
 				if p == "nodejs" {
 					plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
 						Why: fmt.Sprintf("line %d installs nodejs: Rails' asset gems (execjs) need a JavaScript runtime when the app boots", s.In.StartLine)})
@@ -130,7 +151,16 @@ var gemNative = map[string]string{
 	"mini_magick": "imagemagick", // runs the convert/magick programs
 	"rmagick":     "libmagickwand-dev",
 	"ethon":       "libcurl4-openssl-dev", // loads libcurl through FFI (typhoeus)
+	// gem install names no lock file: gems that always pull in ethon.
+	"typhoeus":     "libcurl4-openssl-dev",
+	"html-proofer": "libcurl4-openssl-dev", // depends on typhoeus
 }
+
+// nokogiriSystemLibs are what nokogiri links when it is compiled with
+// --use-system-libraries instead of its own copies. A precompiled
+// platform gem ignores the option, so the libraries may be unused; they
+// are small, and a missing one breaks the program at boot.
+var nokogiriSystemLibs = []string{"libxml2-dev", "libxslt1-dev"}
 
 // gemOwnCopySince is the version from which a gem carries its own copy of
 // the library.
@@ -167,13 +197,98 @@ func (u *Unit) rubyNativeLibs() {
 			}
 		}
 	}
+	installed, systemLibs := u.gemInstalls()
+	for gem, why := range installed {
+		if _, ok := found[gem]; !ok {
+			found[gem] = why
+		}
+	}
 	if !read {
 		for gem, why := range dockerfileMentions(u.File.Source, rubyNativeWords) {
-			found[gem] = why
+			if _, ok := found[gem]; !ok {
+				found[gem] = why
+			}
 		}
 		u.Warn(u.Stage.From.StartLine, "no Gemfile.lock in the build context: a gem built from source links the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
 	u.addNativePackages(found, gemNative, "the %s gem")
+	if systemLibs != "" {
+		for _, dev := range nokogiriSystemLibs {
+			u.addNativePackages(map[string]string{"nokogiri": systemLibs}, map[string]string{"nokogiri": dev}, "the %s gem, if built from source with --use-system-libraries (a precompiled platform gem ignores it),")
+		}
+	}
+}
+
+// gemValueOpts are gem install's options that take the next word.
+var gemValueOpts = map[string]bool{"-v": true, "--version": true, "-i": true, "--install-dir": true, "-n": true, "--bindir": true,
+	"-s": true, "--source": true, "-P": true, "--trust-policy": true, "--platform": true, "-g": true, "--file": true, "--build-root": true}
+
+// gemInstalls maps the gems named on gem install command lines to the
+// evidence, leaving out those that carry their own copy of the library
+// at the version asked for (the newest when none is). systemLibs is the
+// evidence that nokogiri links the system's libxml2 and libxslt
+// (--use-system-libraries, NOKOGIRI_USE_SYSTEM_LIBRARIES), "" otherwise.
+func (u *Unit) gemInstalls() (found map[string]string, systemLibs string) {
+	found = map[string]string{}
+	for _, s := range u.Steps {
+		if v, ok := s.Env.Get("NOKOGIRI_USE_SYSTEM_LIBRARIES"); ok && v != "" && v != "0" && v != "false" {
+			systemLibs = "NOKOGIRI_USE_SYSTEM_LIBRARIES is set"
+		}
+		for _, c := range s.Commands {
+			args := c.Args
+			if len(args) < 3 {
+				continue
+			}
+			if c.Name() == "bundle" && args[1] == "config" && hasFlag(args, "build.nokogiri") && anyPrefix(args, "--use-system-libraries") {
+				systemLibs = fmt.Sprintf("line %d configures build.nokogiri --use-system-libraries", s.In.StartLine)
+				continue
+			}
+			if c.Name() != "gem" || args[1] != "install" {
+				continue
+			}
+			version := ""
+			var names []string
+			for i := 2; i < len(args); i++ {
+				a := args[i]
+				if a == "--" {
+					if contains(names, "nokogiri") && anyPrefix(args[i+1:], "--use-system-libraries") {
+						systemLibs = fmt.Sprintf("line %d installs nokogiri with --use-system-libraries", s.In.StartLine)
+					}
+					break
+				}
+				if gemValueOpts[a] && i+1 < len(args) {
+					if a == "-v" || a == "--version" {
+						version = strings.TrimLeft(args[i+1], "=~> ")
+					}
+					i++
+					continue
+				}
+				if strings.HasPrefix(a, "--version=") {
+					version = strings.TrimLeft(strings.TrimPrefix(a, "--version="), "=~> ")
+					continue
+				}
+				if !strings.HasPrefix(a, "-") && !strings.Contains(a, "$") {
+					name, v, _ := strings.Cut(a, ":") // gem install rails:7.1.3
+					names = append(names, name)
+					if v != "" {
+						version = v
+					}
+				}
+			}
+			for _, name := range names {
+				if since, ok := gemOwnCopySince[name]; ok {
+					if version == "" {
+						continue // the newest version has its own copy
+					}
+					if major, minor := versionParts(version); major > since[0] || major == since[0] && minor >= since[1] {
+						continue
+					}
+				}
+				found[name] = fmt.Sprintf("line %d runs gem install %s", s.In.StartLine, name)
+			}
+		}
+	}
+	return found, systemLibs
 }
 
 func init() {
@@ -187,4 +302,179 @@ func init() {
 			Cmd: []string{"irb"},
 		}
 	}
+}
+
+// bundleConfigWrite is a bundler config file a command of the stage writes.
+type bundleConfigWrite struct {
+	dir  string // the directory that holds the file named config
+	line int
+	why  string
+}
+
+// carryBundleConfig copies the bundler config files the Dockerfile wrote
+// outside the copied directories: `bundle config set --local path
+// vendor/bundle` writes $BUNDLE_APP_CONFIG/config, which is
+// /usr/local/bundle/config in the ruby images, and without it bundler in
+// the runtime stage looks for the gems in GEM_HOME. The directory that
+// holds the file is copied (the ruby images always have
+// /usr/local/bundle). The reason is set when where a command writes
+// cannot be told.
+func (u *Unit) carryBundleConfig(plan *Plan) string {
+	writes, why := u.bundleConfigWrites()
+	if why != "" {
+		return why
+	}
+	seen := map[string]bool{}
+	for _, w := range writes {
+		if seen[w.dir] {
+			continue
+		}
+		seen[w.dir] = true
+		covered := false
+		for _, c := range plan.Copies {
+			if _, in := under(w.dir, path.Clean(c.Dst)); in && c.Replay == nil {
+				covered = true
+			}
+		}
+		if covered {
+			continue
+		}
+		if line := u.removedAfter(w.dir+"/config", w.line); line != 0 {
+			u.Fact(w.line, "bundler's config in %s is not copied: line %d removes it", w.dir, line)
+			continue
+		}
+		plan.Copies = append(plan.Copies, Copy{Src: w.dir, Dst: w.dir, Line: w.line,
+			Why: w.why + "; bundler in the runtime reads it (the gem path, the groups left out)"})
+	}
+	return ""
+}
+
+// bundleConfigWrites lists where the stage's bundle config commands, and
+// the options bundle install remembers (--path, --deployment, --without,
+// --with), write bundler's config.
+func (u *Unit) bundleConfigWrites() ([]bundleConfigWrite, string) {
+	var out []bundleConfigWrite
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			args := c.Args
+			if c.Name() != "bundle" || len(args) < 3 {
+				continue
+			}
+			env := func(k string) (string, bool) {
+				if v, ok := c.Env[k]; ok {
+					return v, true
+				}
+				return s.Env.Get(k)
+			}
+			scope := ""
+			switch {
+			case args[1] == "config":
+				// The words after config, without the scope (a value may
+				// look like a flag: build.nokogiri --use-system-libraries).
+				var rest []string
+				for _, a := range args[2:] {
+					if a != "--local" && a != "--global" && a != "--parseable" {
+						rest = append(rest, a)
+					}
+				}
+				if len(rest) == 0 || rest[0] != "set" && (rest[0] == "list" || rest[0] == "get" || rest[0] == "unset" || hasFlag(rest, "--delete") || len(rest) == 1) {
+					continue // reads the config, or removes a setting: nothing new to carry
+				}
+				switch {
+				case hasFlag(args, "--local"):
+					scope = "local"
+				case hasFlag(args, "--global"):
+					scope = "global"
+				case !u.gemfileIn(s, c.Dir):
+					scope = "global" // outside an app every Bundler writes the user's file
+				default:
+					// Inside an app, Bundler 2.2.3 and later (rubygems#4152,
+					// shipped with Ruby 3.0.0) write the app's config; older
+					// ones the user's.
+					major, _ := versionParts(u.Base.Version)
+					if major < 3 {
+						return nil, fmt.Sprintf("line %d runs bundle config without --local or --global: where %s's Bundler writes it (the app's config or the user's) depends on its version; add --local", s.In.StartLine, u.Base.Expanded)
+					}
+					scope = "local"
+				}
+			case args[1] == "install" && (hasFlag(args, "--path", "--deployment", "--without", "--with") || anyPrefix(args, "--path=") || anyPrefix(args, "--without=") || anyPrefix(args, "--with=")):
+				scope = "local" // Bundler 2 remembers these options in the app's config
+			default:
+				continue
+			}
+			line := s.In.StartLine
+			if scope == "local" {
+				dir, why := "", ""
+				if v, ok := env("BUNDLE_APP_CONFIG"); ok && v != "" {
+					dir, why = Resolve(c.Dir, v), fmt.Sprintf("line %d writes bundler's app config in %s (BUNDLE_APP_CONFIG)", line, v)
+				} else {
+					dir, why = Resolve(c.Dir, ".bundle"), fmt.Sprintf("line %d writes bundler's app config in the app's .bundle", line)
+				}
+				if strings.Contains(dir, "$") {
+					return nil, fmt.Sprintf("line %d writes bundler's config in %s, which cannot be resolved", line, dir)
+				}
+				out = append(out, bundleConfigWrite{dir, line, why})
+				continue
+			}
+			dir := ""
+			if v, ok := env("BUNDLE_USER_CONFIG"); ok && v != "" {
+				dir = path.Dir(Resolve(c.Dir, v))
+			} else if v, ok := env("BUNDLE_USER_HOME"); ok && v != "" {
+				dir = Resolve(c.Dir, v)
+			} else if v, ok := env("HOME"); ok && v != "" {
+				dir = Resolve(c.Dir, v) + "/.bundle"
+			} else if user, _ := u.userAt(s); user == "" || user == "root" || normUser(user) == "0" {
+				dir = "/root/.bundle"
+			} else {
+				return nil, fmt.Sprintf("line %d writes bundler's config in the home directory of USER %s, which is not known", line, user)
+			}
+			if strings.Contains(dir, "$") {
+				return nil, fmt.Sprintf("line %d writes bundler's config in %s, which cannot be resolved", line, dir)
+			}
+			out = append(out, bundleConfigWrite{dir, line, fmt.Sprintf("line %d writes bundler's user config in %s", line, dir)})
+		}
+	}
+	return out, ""
+}
+
+// gemfileIn reports whether a Gemfile is in dir or a directory above it
+// when s runs (BUNDLE_GEMFILE, or a COPY from the build context put one
+// there), which makes Bundler see an app.
+func (u *Unit) gemfileIn(s *Step, dir string) bool {
+	if v, ok := s.Env.Get("BUNDLE_GEMFILE"); ok && v != "" {
+		return true
+	}
+	for _, x := range u.Steps {
+		if x == s {
+			break
+		}
+		sd, ok := contextCopy(x)
+		if !ok {
+			continue
+		}
+		dest := u.copyDest(x)
+		if dest == "" {
+			continue
+		}
+		if _, in := under(dir, dest); !in {
+			if _, in := under(dir, path.Dir(dest)); !in {
+				continue
+			}
+		}
+		for _, src := range sd.SourcePaths {
+			base := path.Base(src)
+			switch {
+			case base == "Gemfile" || base == "gems.rb" || strings.HasPrefix(base, "Gemfile"):
+				return true
+			case path.Clean(src) == "." || strings.HasSuffix(src, "/") || strings.ContainsAny(src, "*?["):
+				if u.Context == nil {
+					return true // the whole context, most likely with its Gemfile
+				}
+				if _, err := fs.Stat(u.Context.FS, path.Join(path.Clean(src), "Gemfile")); err == nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
