@@ -195,7 +195,9 @@ free of them.`,
 				s.Installs, s.Purges = packages(cmds)
 			}
 		}
-		if why := u.purgesItsBuildPackages(); why != "" {
+		// A PHP image builds its extensions that way, and the runtime repeats
+		// it: the split there is about composer, not the compilers.
+		if why := u.purgesItsBuildPackages(); why != "" && u.Base.Family != "php" && !u.phpFromPackages() {
 			u.Skip(u.Stage.From.StartLine, "%s", why)
 		}
 		return nil

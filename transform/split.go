@@ -367,17 +367,6 @@ func (u *Unit) runtimeWorkdir(rt Image, head, tail []*Step) string {
 	return norm(bcfg.WorkingDir)
 }
 
-// purgedInOneLayer detects the docker-library style: one RUN that installs
-// build packages, builds and purges them again, leaving a clean image.
-func (u *Unit) purgedInOneLayer() string {
-	for _, s := range u.Steps {
-		if len(s.Installs) > 0 && len(s.Purges) > 0 {
-			return fmt.Sprintf("line %d installs, builds and purges its build packages in one layer: the image is already free of them", s.In.StartLine)
-		}
-	}
-	return ""
-}
-
 // splitSecrets returns an ENV's assignments without the secret-looking
 // ones (as KEY=value words), and the names it left out.
 func splitSecrets(c *instructions.EnvCommand) (keep, dropped []string) {
