@@ -28,9 +28,9 @@ script runs a devDependency, or when the file node runs is neither in the contex
 Then the builder keeps the full image and, after the last build step, drops the dev dependencies
 (npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
 one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
-same tag and release. A global npm install is repeated in the runtime only for packages whose
-programs the container runs (its command, the package.json script it starts, an entrypoint script
-from the build context); build tools stay in the builder. A file is skipped when a node script is
+same tag and release. A global install (npm install -g, yarn global add) is repeated in the runtime
+only for packages whose programs the container runs (its command, the package.json script it
+starts, an entrypoint script from the build context); build tools stay in the builder. A file is skipped when a node script is
 given an absolute path outside the app directory: what it writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
@@ -55,7 +55,7 @@ given an absolute path outside the app directory: what it writes there cannot be
 				switch {
 				case tool == "npm" && (verb == "install" || verb == "i" || verb == "ci" || verb == "add"):
 					if hasFlag(c.Args, "-g", "--global", "--location=global") {
-						globals = append(globals, nodeGlobal{Cmd: c, Line: s.In.StartLine})
+						globals = append(globals, nodeGlobal{Cmd: c, Line: s.In.StartLine, Words: 2})
 						continue
 					}
 					if verb != "ci" && len(nonFlags(c.Args[2:])) > 0 {
@@ -64,6 +64,11 @@ given an absolute path outside the app directory: what it writes there cannot be
 					if hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production") {
 						prodOnly = true
 					}
+				case tool == "yarn" && verb == "global" && len(c.Args) > 2 && c.Args[2] == "add":
+					// yarn v1 installs into its global prefix (/usr/local on
+					// the node images), outside the app directory.
+					globals = append(globals, nodeGlobal{Cmd: c, Line: s.In.StartLine, Words: 3})
+					continue
 				case tool == "yarn" && (verb == "" || verb == "install" || strings.HasPrefix(verb, "-")):
 				case tool == "pnpm" && (verb == "install" || verb == "i"):
 				case (tool == "npm" || tool == "yarn" || tool == "pnpm") && (verb == "run" || verb == "run-script") && len(c.Args) > 2:
@@ -157,10 +162,13 @@ given an absolute path outside the app directory: what it writes there cannot be
 
 var yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
 
-// nodeGlobal is a global npm install (npm install -g).
+// nodeGlobal is a global install (npm install -g, yarn global add).
 type nodeGlobal struct {
 	Cmd  Command
 	Line int
+	// Words is the number of words before the packages and flags (npm
+	// install, yarn global add).
+	Words int
 }
 
 // nodeOut is a directory a build step writes, relative to the app
@@ -644,7 +652,7 @@ func (u *Unit) nodeToolOutputs(c Command, appDir string) (outs []nodeOut, why st
 	case "prisma":
 		return nil, fmt.Sprintf("%s writes into node_modules (the generated client)", text)
 	case "npm", "yarn", "pnpm":
-		if hasFlag(c.Args, "-g", "--global", "--location=global") {
+		if hasFlag(c.Args, "-g", "--global", "--location=global") || name == "yarn" && sub == "global" {
 			return nil, "" // outside the app directory: nodeGlobalRuns decides
 		}
 		return nil, fmt.Sprintf("%s can change node_modules", text)
@@ -989,7 +997,7 @@ var nodeGlobalPrograms = map[string][]string{
 	"ts-node":       {"ts-node", "ts-node-esm", "ts-node-script"},
 }
 
-// nodeGlobalRuns repeats in the runtime the global npm installs whose
+// nodeGlobalRuns repeats in the runtime the global installs whose
 // programs the container runs (its command, and the package.json scripts
 // that command starts); the others (build tools) stay in the builder.
 // When the container runs a script that cannot be read, all are
@@ -1003,7 +1011,7 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 	for _, g := range globals {
 		c := g.Cmd
 		var keep, leave, flags []string
-		for _, a := range c.Args[2:] {
+		for _, a := range c.Args[g.Words:] {
 			if strings.HasPrefix(a, "-") {
 				flags = append(flags, a)
 				continue
@@ -1043,18 +1051,18 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 			if len(leave) > 1 {
 				their = "their"
 			}
-			u.Fact(g.Line, "global npm install of %s stays in the builder: the container's command runs none of %s programs (%s)", strings.Join(leave, ", "), their, strings.Join(bins, ", "))
+			u.Fact(g.Line, "global install of %s stays in the builder: the container's command runs none of %s programs (%s)", strings.Join(leave, ", "), their, strings.Join(bins, ", "))
 		}
 		if len(keep) == 0 {
 			continue
 		}
 		text := strings.Join(c.Args, " ")
 		if len(leave) > 0 {
-			text = strings.Join(append(append(append([]string{}, c.Args[:2]...), flags...), keep...), " ")
+			text = strings.Join(append(append(append([]string{}, c.Args[:g.Words]...), flags...), keep...), " ")
 		}
 		why := fmt.Sprintf("the container's command runs a program of %s, installed globally (outside the app directory): install it again in the runtime", strings.Join(keep, ", "))
 		if opaque != "" {
-			why = fmt.Sprintf("a global npm install lives outside the app directory, and %s: install it again in the runtime", opaque)
+			why = fmt.Sprintf("a global install lives outside the app directory, and %s: install it again in the runtime", opaque)
 		}
 		out = append(out, Gen{In: u.File.New("RUN", "RUN "+text), Why: why, Line: g.Line})
 	}
