@@ -30,8 +30,13 @@ Then the builder keeps the full image and, after the last build step, drops the 
 one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
 same tag and release. A global install (npm install -g, yarn global add) is repeated in the runtime
 only for packages whose programs the container runs (its command, the package.json script it
-starts, an entrypoint script from the build context); build tools stay in the builder. A file is skipped when a node script is
-given an absolute path outside the app directory: what it writes there cannot be carried.`,
+starts, an entrypoint script from the build context); build tools stay in the builder. Browsers
+downloaded outside the app directory are copied too: puppeteer 19 and later (a dependency in
+package.json or the npm lock) puts Chrome into ~/.cache/puppeteer of the installing user or
+$PUPPETEER_CACHE_DIR at install time, playwright install into ~/.cache/ms-playwright or
+$PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may move the cache), an unknown home
+directory or playwright's --with-deps (system libraries) is a skip. A file is skipped when a node
+script is given an absolute path outside the app directory: what it writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -44,6 +49,7 @@ given an absolute path outside the app directory: what it writes there cannot be
 		var installLine int
 		var globals []nodeGlobal
 		var installStep *Step
+		var installCmd Command
 		prodOnly := false
 		var builds []string
 		for _, s := range u.Steps {
@@ -81,7 +87,7 @@ given an absolute path outside the app directory: what it writes there cannot be
 					continue
 				}
 				if pm == "" {
-					pm, appDir, installLine, installStep = tool, c.Dir, s.In.StartLine, s
+					pm, appDir, installLine, installStep, installCmd = tool, c.Dir, s.In.StartLine, s, c
 					if appDir == "" {
 						appDir = s.Workdir
 					}
@@ -105,6 +111,16 @@ given an absolute path outside the app directory: what it writes there cannot be
 			return nil
 		}
 		u.Fact(installLine, "%s installs the dependencies of the app in %s", pm, appDir)
+		browser, why := u.nodePuppeteerCache(installStep, installCmd)
+		if why != "" {
+			u.Skip(installLine, "%s", why)
+			return nil
+		}
+		pwBrowsers, line, why := u.nodePlaywrightCache()
+		if why != "" {
+			u.Skip(line, "%s", why)
+			return nil
+		}
 		outs, outWhy := u.nodeBuildOutputs(installStep, appDir)
 		if len(builds) > 0 {
 			u.Fact(0, "build scripts: %s%s", strings.Join(builds, ", "), nodeOutputNote(outs, outWhy))
@@ -132,6 +148,12 @@ given an absolute path outside the app directory: what it writes there cannot be
 				plan.Stages = append(plan.Stages, deps)
 			}
 			plan.Copies = append(plan.Copies, copies...)
+			if browser != nil && !inDir(browser.Src, path.Join(appDir, "node_modules")) {
+				plan.Copies = append(plan.Copies, *browser)
+			}
+			if pwBrowsers != nil {
+				plan.Copies = append(plan.Copies, *pwBrowsers)
+			}
 			return nil
 		} else {
 			u.Fact(installLine, "copying the whole app directory: %s", why)
@@ -156,6 +178,11 @@ given an absolute path outside the app directory: what it writes there cannot be
 		}
 		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir,
 			Why: "the app directory: package.json, production node_modules and the build output", Line: installLine})
+		for _, b := range []*Copy{browser, pwBrowsers} {
+			if b != nil && !inDir(b.Src, appDir) {
+				plan.Copies = append(plan.Copies, *b)
+			}
+		}
 		return nil
 	},
 }
@@ -1297,4 +1324,230 @@ func (u *Unit) nodeWritesOutside(appDir string) (int, string) {
 		}
 	}
 	return 0, ""
+}
+
+// inDir reports whether p is dir or inside it.
+func inDir(p, dir string) bool {
+	_, ok := under(p, dir)
+	return ok
+}
+
+// puppeteerConfigs are the files puppeteer reads its settings from
+// (cosmiconfig's search places), which may move its browser cache.
+var puppeteerConfigs = []string{".puppeteerrc", ".puppeteerrc.json", ".puppeteerrc.yaml", ".puppeteerrc.yml", ".puppeteerrc.js", ".puppeteerrc.cjs", ".puppeteerrc.mjs", "puppeteer.config.js", "puppeteer.config.cjs", "puppeteer.config.mjs", "puppeteer.config.ts"}
+
+// nodePuppeteerCache is the copy of the browser puppeteer downloads when
+// it is installed: from version 19 into ~/.cache/puppeteer (or
+// $PUPPETEER_CACHE_DIR), outside the app directory, so neither the app
+// copy nor node_modules carries it. Before 19 it went into node_modules.
+// why is set when the place cannot be known.
+func (u *Unit) nodePuppeteerCache(install *Step, cmd Command) (*Copy, string) {
+	if u.Context == nil || u.Context.Package == nil {
+		return nil, ""
+	}
+	pj := u.Context.Package
+	spec, direct := pj.Dependencies["puppeteer"]
+	ver, dev, inLock := u.nodeLockVersion("puppeteer")
+	switch {
+	case direct:
+	case pj.DevDependencies["puppeteer"] != "" || !inLock || dev:
+		// A devDependency: the runtime's production node_modules go
+		// without it.
+		return nil, ""
+	}
+	line := install.In.StartLine
+	env := func(k string) (string, bool) {
+		if v, ok := cmd.Env[k]; ok {
+			return v, true
+		}
+		return install.Env.Get(k)
+	}
+	for _, k := range []string{"PUPPETEER_SKIP_DOWNLOAD", "PUPPETEER_SKIP_CHROMIUM_DOWNLOAD"} {
+		if v, ok := env(k); ok && v != "" && v != "false" && v != "0" {
+			u.Fact(line, "puppeteer: %s is set, so the install downloads no browser", k)
+			return nil, ""
+		}
+	}
+	if hasFlag(cmd.Args, "--ignore-scripts") {
+		u.Fact(line, "puppeteer: the install runs no lifecycle scripts, so it downloads no browser")
+		return nil, ""
+	}
+	what := "puppeteer " + ver
+	major := 0
+	if ver != "" {
+		major, _ = versionParts(ver)
+	} else if m, ok := specMajor(spec); ok {
+		major, what = m, "puppeteer "+spec
+	} else {
+		return nil, fmt.Sprintf("package.json depends on puppeteer %q and no lock file gives its version: from version 19 it downloads Chrome into ~/.cache/puppeteer, outside the app directory, so whether the runtime needs that directory is not known", spec)
+	}
+	if major < 19 {
+		u.Fact(line, "%s keeps the browser it downloads in node_modules", what)
+		return nil, ""
+	}
+	for _, f := range puppeteerConfigs {
+		if _, err := fs.Stat(u.Context.FS, f); err == nil {
+			return nil, fmt.Sprintf("the build context has %s, puppeteer's settings, which may move the browser it downloads (cacheDirectory): where it is, outside node_modules, is not known", f)
+		}
+	}
+	if data, err := fs.ReadFile(u.Context.FS, "package.json"); err == nil {
+		var keys map[string]json.RawMessage
+		if json.Unmarshal(data, &keys) == nil && keys["puppeteer"] != nil {
+			return nil, "package.json has puppeteer settings, which may move the browser it downloads (cacheDirectory): where it is, outside node_modules, is not known"
+		}
+	}
+	if _, ok := env("PUPPETEER_DOWNLOAD_PATH"); ok {
+		return nil, fmt.Sprintf("line %d installs %s with PUPPETEER_DOWNLOAD_PATH set: where the browser goes is not known", line, what)
+	}
+	dir := ""
+	if v, ok := env("PUPPETEER_CACHE_DIR"); ok && v != "" {
+		if strings.Contains(v, "$") || !strings.HasPrefix(v, "/") {
+			return nil, fmt.Sprintf("line %d installs %s with PUPPETEER_CACHE_DIR=%s: where the browser goes is not known", line, what, v)
+		}
+		dir = path.Clean(v)
+	} else {
+		home, ok := env("HOME")
+		if !ok {
+			home, ok = u.userHome(install)
+		}
+		if !ok || strings.Contains(home, "$") || !strings.HasPrefix(home, "/") {
+			return nil, fmt.Sprintf("line %d installs %s, which downloads Chrome into the home directory of the user, and that directory is not known", line, what)
+		}
+		dir = path.Join(home, ".cache/puppeteer")
+	}
+	return &Copy{Src: dir, Dst: dir, Line: line,
+		Why: what + " downloaded Chrome there when it was installed, outside node_modules"}, ""
+}
+
+// nodePlaywrightCache is the copy of the browsers `playwright install`
+// downloads: into $PLAYWRIGHT_BROWSERS_PATH, else ~/.cache/ms-playwright,
+// outside the app directory. why is set when they cannot be carried.
+func (u *Unit) nodePlaywrightCache() (c *Copy, line int, why string) {
+	for _, s := range u.Steps {
+		for _, cmd := range s.Commands {
+			if args, ok := nodeExecTool(cmd); ok {
+				cmd.Args = args
+			}
+			if cmd.Name() != "playwright" {
+				continue
+			}
+			args := nonFlags(cmd.Args[1:])
+			if len(args) == 0 || args[0] != "install" && args[0] != "install-deps" {
+				continue
+			}
+			line = s.In.StartLine
+			if args[0] == "install-deps" || hasFlag(cmd.Args, "--with-deps") {
+				return nil, line, fmt.Sprintf("line %d runs %s, which installs the browsers' system libraries with the package manager: the runtime would need them too, and which they are is not known here", line, strings.Join(cmd.Args, " "))
+			}
+			env := func(k string) (string, bool) {
+				if v, ok := cmd.Env[k]; ok {
+					return v, true
+				}
+				return s.Env.Get(k)
+			}
+			dir := ""
+			if v, ok := env("PLAYWRIGHT_BROWSERS_PATH"); ok && v != "" {
+				if v == "0" {
+					// Inside node_modules of the builder, which the deps
+					// stage does not repeat.
+					return nil, line, fmt.Sprintf("line %d runs %s with PLAYWRIGHT_BROWSERS_PATH=0, which puts the browsers in node_modules after the install", line, strings.Join(cmd.Args, " "))
+				}
+				if strings.Contains(v, "$") || !strings.HasPrefix(v, "/") {
+					return nil, line, fmt.Sprintf("line %d runs %s with PLAYWRIGHT_BROWSERS_PATH=%s: where the browsers go is not known", line, strings.Join(cmd.Args, " "), v)
+				}
+				dir = path.Clean(v)
+			} else {
+				home, ok := env("HOME")
+				if !ok {
+					home, ok = u.userHome(s)
+				}
+				if !ok || strings.Contains(home, "$") || !strings.HasPrefix(home, "/") {
+					return nil, line, fmt.Sprintf("line %d runs %s, which downloads the browsers into the home directory of the user, and that directory is not known", line, strings.Join(cmd.Args, " "))
+				}
+				dir = path.Join(home, ".cache/ms-playwright")
+			}
+			return &Copy{Src: dir, Dst: dir, Line: line,
+				Why: fmt.Sprintf("line %d runs %s, which downloads the browsers there, outside the app directory", line, strings.Join(cmd.Args, " "))}, line, ""
+		}
+	}
+	return nil, 0, ""
+}
+
+// userHome is the home directory of the USER in force at step s, when it
+// is one the node images define.
+func (u *Unit) userHome(s *Step) (string, bool) {
+	user := ""
+	for _, x := range u.Steps {
+		if x == s {
+			break
+		}
+		if c, ok := x.In.Command.(*instructions.UserCommand); ok {
+			user = c.User
+		}
+	}
+	switch name, _, _ := strings.Cut(user, ":"); name {
+	case "", "root", "0":
+		return "/root", true
+	case "node", "1000":
+		return "/home/node", true
+	}
+	return "", false
+}
+
+// specMajor is the lowest major version a package.json version range
+// allows when that is plain (21, ^21.3.8, ~21.3, 21.x, >=21).
+func specMajor(spec string) (int, bool) {
+	s := strings.TrimSpace(spec)
+	for _, p := range []string{">=", "^", "~", "=", "v"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	if strings.ContainsAny(s, " |<>*") {
+		return 0, false
+	}
+	major, _ := versionParts(s)
+	return major, major > 0
+}
+
+// nodeLockVersion is the version of a package the lock file of the build
+// context resolves, and whether the npm lock marks it a dev dependency.
+func (u *Unit) nodeLockVersion(name string) (version string, dev, found bool) {
+	c := u.Context
+	switch c.Lockfile {
+	case "package-lock.json", "npm-shrinkwrap.json":
+		data, err := fs.ReadFile(c.FS, c.Lockfile)
+		if err != nil {
+			return "", false, false
+		}
+		var lock struct {
+			Packages map[string]struct {
+				Version string `json:"version"`
+				Dev     bool   `json:"dev"`
+			} `json:"packages"`
+			Dependencies map[string]struct {
+				Version string `json:"version"`
+				Dev     bool   `json:"dev"`
+			} `json:"dependencies"`
+		}
+		if json.Unmarshal(data, &lock) != nil {
+			return "", false, false
+		}
+		if p, ok := lock.Packages["node_modules/"+name]; ok {
+			return p.Version, p.Dev, true
+		}
+		if p, ok := lock.Dependencies[name]; ok {
+			return p.Version, p.Dev, true
+		}
+	case "yarn.lock":
+		data, err := fs.ReadFile(c.FS, c.Lockfile)
+		if err != nil {
+			return "", false, false
+		}
+		// yarn.lock does not say which entries are dev dependencies: only
+		// a direct dependency counts as found.
+		re := regexp.MustCompile(`(?m)^"?` + regexp.QuoteMeta(name) + `@[^\n]*:\n\s+version:? "?([0-9][^"\s]*)`)
+		if m := re.FindSubmatch(data); m != nil {
+			return string(m[1]), false, c.Package.Dependencies[name] != ""
+		}
+	}
+	return "", false, false
 }
