@@ -28,7 +28,8 @@ script runs a devDependency, or when the file node runs is neither in the contex
 Then the builder keeps the full image and, after the last build step, drops the dev dependencies
 (npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
 one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
-same tag and release. A global install (npm install -g, yarn global add) is repeated in the runtime
+same tag and release; with Prisma (@prisma/client or prisma in package.json, else the Dockerfile's
+words, with a warning) it gets openssl, which Prisma's engines need and the slim image lacks. A global install (npm install -g, yarn global add) is repeated in the runtime
 only for packages whose programs the container runs (its command, the package.json script it
 starts, an entrypoint script from the build context); build tools stay in the builder. Browsers
 downloaded outside the app directory are copied too: puppeteer 19 and later (a dependency in
@@ -141,6 +142,7 @@ script is given an absolute path outside the app directory: what it writes there
 		}
 		plan := &Plan{Ecosystem: "node", Runtime: rt}
 		u.Plan = plan
+		u.nodeNativePackages(installLine)
 
 		plan.RuntimeRuns = append(plan.RuntimeRuns, u.nodeGlobalRuns(globals)...)
 		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy); why == "" {
@@ -188,6 +190,35 @@ script is given an absolute path outside the app directory: what it writes there
 }
 
 var yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
+
+// nodeNativePackages adds the system packages that npm packages load at
+// run time and that the full node image had but its slim sibling lacks:
+// Prisma's query and schema engines link the system's libssl, and pick
+// their build by asking openssl for its version. On an already slim or
+// alpine builder the runtime is the same image, which lacks nothing.
+func (u *Unit) nodeNativePackages(line int) {
+	p := u.Plan
+	if p.Runtime.Ref == u.Base.Ref || p.Runtime.Libc == "musl" || !strings.Contains(p.Runtime.Tag, "slim") {
+		return
+	}
+	evidence := ""
+	if c := u.Context; c != nil && c.Package != nil {
+		for _, k := range []string{"@prisma/client", "prisma"} {
+			if c.Package.Dependencies[k] != "" || c.Package.DevDependencies[k] != "" {
+				evidence = "package.json depends on " + k
+				break
+			}
+		}
+	} else if why, ok := dockerfileMentions(u.File.Source, map[string]string{"prisma": "prisma"})["prisma"]; ok {
+		evidence = why
+		u.Warn(line, "no package.json in the build context: Prisma is assumed from the Dockerfile's words, and openssl installed for its engines")
+	}
+	if evidence == "" {
+		return
+	}
+	p.Packages = append(p.Packages, Package{Name: "openssl", Line: line,
+		Why: fmt.Sprintf("Prisma's engines load libssl and ask openssl for its version, which %s lacks (%s)", p.Runtime.Ref, evidence)})
+}
 
 // nodeGlobal is a global install (npm install -g, yarn global add).
 type nodeGlobal struct {
