@@ -10,34 +10,37 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/stagesplit/stagesplit/parser"
 )
 
 var passNode = &Pass{
 	Name: "node",
 	Doc: `Plans the split of a Node.js image (npm, yarn or pnpm).
-The app directory is where the dependencies are installed. With package.json in the build context,
-a stage "deps" repeats the instructions up to the install with NODE_ENV=production, and the runtime
-gets its node_modules, the original's COPYs from the build context and the build outputs, read from
-the scripts the RUNs after the install start: tsc's outDir (of the tsconfig -p names, following
-extends), the defaults or flags of vite, webpack (or its config's output.path), Next.js, Create
-React App, Nest, parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes
-them unknown. That plan is not used when a step after the install runs something whose outputs are
-unknown or that writes node_modules (prisma generate, npm rebuild, a node script), changes modes or
-owners, when the container (through the package.json script it starts) or an install lifecycle
+The app directory is where the dependencies are installed. With package.json in the build context, a
+stage "deps" repeats the instructions up to the install with NODE_ENV=production, and the runtime
+gets its node_modules, the original's COPYs from the build context (without a file a later RUN
+removes, such as .npmrc; a directory copy that brings one is not repeated) and the build outputs,
+read from the scripts the RUNs after the install start: tsc's outDir (of the tsconfig -p names,
+following extends), the defaults or flags of vite, webpack (or its config's output.path), Next.js,
+Create React App, Nest, parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them
+makes them unknown. That plan is not used when a step after the install runs something whose outputs
+are unknown or that writes node_modules (prisma generate, npm rebuild, a node script), changes modes
+or owners, when the container (through the package.json script it starts) or an install lifecycle
 script runs a devDependency, or when the file node runs is neither in the context nor in an output.
 Then the builder keeps the full image and, after the last build step, drops the dev dependencies
 (npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
 one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
 same tag and release; with Prisma (@prisma/client or prisma in package.json, else the Dockerfile's
-words, with a warning) it gets openssl, which Prisma's engines need and the slim image lacks. A global install (npm install -g, yarn global add) is repeated in the runtime
-only for packages whose programs the container runs (its command, the package.json script it
-starts, an entrypoint script from the build context); build tools stay in the builder. Browsers
-downloaded outside the app directory are copied too: puppeteer 19 and later (a dependency in
-package.json or the npm lock) puts Chrome into ~/.cache/puppeteer of the installing user or
-$PUPPETEER_CACHE_DIR at install time, playwright install into ~/.cache/ms-playwright or
-$PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may move the cache), an unknown home
-directory or playwright's --with-deps (system libraries) is a skip. A file is skipped when a node
-script is given an absolute path outside the app directory: what it writes there cannot be carried.`,
+words, with a warning) it gets openssl, which Prisma's engines need and the slim image lacks. A
+global install (npm install -g, yarn global add) is repeated in the runtime only for packages whose
+programs the container runs (its command, the package.json script it starts, an entrypoint script
+from the build context); build tools stay in the builder. Browsers downloaded outside the app
+directory are copied too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts
+Chrome into ~/.cache/puppeteer of the installing user or $PUPPETEER_CACHE_DIR at install time,
+playwright install into ~/.cache/ms-playwright or $PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file
+(it may move the cache), an unknown home directory or playwright's --with-deps (system libraries) is
+a skip. A file is skipped when a node script is given an absolute path outside the app directory:
+what it writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -969,6 +972,8 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 	final := u.finalWorkdir()
 	lex := shell.NewLex(u.File.Escape)
 	var replays []Copy
+	var left []*parser.Instruction // COPYs replayed without what a later RUN removes
+	var notes []string
 	for i, s := range u.Steps {
 		if !s.FileChanging() {
 			continue
@@ -984,7 +989,17 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 			if _, _, err := lex.ProcessWord(c.DestPath, s.Env); err != nil {
 				return st, nil, fmt.Sprintf("line %d: %v", s.In.StartLine, err)
 			}
-			replays = append(replays, Copy{Replay: s.In, Line: s.In.StartLine, Why: "files from the build context, as the original copies them"})
+			in, why, note, w := u.nodeReplayCopy(i, s, c, lex)
+			if w != "" {
+				return st, nil, w
+			}
+			if in != s.In {
+				left = append(left, s.In)
+				notes = append(notes, note)
+			}
+			if in != nil {
+				replays = append(replays, Copy{Replay: in, Line: s.In.StartLine, Why: why})
+			}
 		case *instructions.RunCommand:
 			// Before the install: system packages and the like, repeated in
 			// deps and mapped by the packages pass. After it: the build,
@@ -1034,7 +1049,133 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		}
 		copies = append(copies, Copy{Src: out, Dst: out, Line: o.Line, Why: why})
 	}
+	if len(left) > 0 {
+		// The edited replay stands for the original COPY, whose files
+		// must not be carried again from the builder.
+		if u.Plan.Left == nil {
+			u.Plan.Left = map[*parser.Instruction]bool{}
+		}
+		for i, in := range left {
+			u.Plan.Left[in] = true
+			u.Fact(in.StartLine, "%s", notes[i])
+		}
+	}
 	return st, copies, ""
+}
+
+// nodeRemovedLater maps what the rm commands of the RUN steps after step
+// i remove (paths or patterns, resolved) to their lines.
+func (u *Unit) nodeRemovedLater(i int) map[string]int {
+	out := map[string]int{}
+	for _, s := range u.Steps[i+1:] {
+		for _, c := range s.Commands {
+			if c.Name() != "rm" && c.Name() != "rimraf" {
+				continue
+			}
+			for _, a := range nonFlags(c.Args[1:]) {
+				if strings.Contains(a, "$") {
+					continue
+				}
+				if _, ok := out[Resolve(c.Dir, a)]; !ok {
+					out[Resolve(c.Dir, a)] = s.In.StartLine
+				}
+			}
+		}
+	}
+	return out
+}
+
+// nodeReplayCopy is the COPY from the build context at step i as the
+// runtime repeats it: the original, or one without the sources a later
+// RUN removes (COPY .npmrc package.json ./ then npm ci && rm -f .npmrc: the
+// token file must not come back in the final image), or nil when nothing
+// is left. why is set when a directory or pattern it copies brings a
+// file a later RUN removes, which a replay cannot leave out.
+func (u *Unit) nodeReplayCopy(i int, s *Step, c *instructions.CopyCommand, lex *shell.Lex) (in *parser.Instruction, reason, note, why string) {
+	reason = "files from the build context, as the original copies them"
+	removed := u.nodeRemovedLater(i)
+	if len(removed) == 0 {
+		return s.In, reason, "", ""
+	}
+	rms := mapKeys(removed)
+	dest, _, _ := lex.ProcessWord(c.DestPath, s.Env)
+	destDir := strings.HasSuffix(dest, "/") || dest == "." || len(c.SourcePaths) > 1
+	d := Resolve(s.Workdir, dest)
+	var keep, dropped []string
+	dropLine := 0
+	for _, src := range c.SourcePaths {
+		clean := strings.TrimPrefix(path.Clean("/"+src), "/")
+		if clean == "" {
+			clean = "."
+		}
+		switch {
+		case strings.ContainsAny(clean, "*?["):
+			for _, r := range rms {
+				if path.Dir(r) != d {
+					continue
+				}
+				ms, _ := fs.Glob(u.Context.FS, path.Join(path.Dir(clean), path.Base(r)))
+				for _, m := range ms {
+					if ok, _ := path.Match(path.Base(clean), path.Base(m)); ok {
+						return nil, "", "", fmt.Sprintf("line %d copies %s, which brings %s, and line %d removes it: a replay of the COPY would bring it back", s.In.StartLine, src, m, removed[r])
+					}
+				}
+			}
+			keep = append(keep, src)
+		case clean == "." || strings.HasSuffix(src, "/") || u.contextIsDir(clean):
+			for _, r := range rms {
+				rel, ok := under(r, d)
+				if !ok {
+					continue
+				}
+				if ms, _ := fs.Glob(u.Context.FS, path.Join(clean, rel)); len(ms) > 0 {
+					return nil, "", "", fmt.Sprintf("line %d copies %s, which brings %s, and line %d removes it: a replay of the COPY would bring it back", s.In.StartLine, src, ms[0], removed[r])
+				}
+			}
+			keep = append(keep, src)
+		default:
+			target := d
+			if destDir {
+				target = path.Join(d, path.Base(clean))
+			}
+			gone := 0
+			for _, r := range rms {
+				if ok, _ := path.Match(r, target); ok {
+					gone = removed[r]
+				} else if _, ok := under(target, r); ok {
+					gone = removed[r]
+				}
+			}
+			if gone == 0 {
+				keep = append(keep, src)
+				continue
+			}
+			dropped = append(dropped, src)
+			if dropLine == 0 {
+				dropLine = gone
+			}
+		}
+	}
+	if len(dropped) == 0 {
+		return s.In, reason, "", ""
+	}
+	note = fmt.Sprintf("the runtime does not get %s: line %d copies it and line %d removes it again", strings.Join(dropped, ", "), s.In.StartLine, dropLine)
+	if len(keep) == 0 {
+		return nil, "", note, ""
+	}
+	words := append(append([]string{}, keep...), c.DestPath)
+	text := strings.Join(words, " ")
+	for _, w := range words {
+		if strings.ContainsAny(w, " \t\"'") {
+			b, _ := json.Marshal(words)
+			text = string(b)
+			break
+		}
+	}
+	if s.In.Node != nil && len(s.In.Node.Flags) > 0 {
+		text = strings.Join(s.In.Node.Flags, " ") + " " + text
+	}
+	return u.File.New("COPY", "COPY "+text), fmt.Sprintf("files from the build context, as line %d copies them, without %s, which line %d removes", s.In.StartLine, strings.Join(dropped, ", "), dropLine), note, ""
 }
 
 // nodeGlobalPrograms are the programs of packages commonly installed
