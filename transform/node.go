@@ -165,7 +165,7 @@ what it writes there cannot be carried.`,
 		}
 		if prodOnly {
 			u.Fact(installLine, "the install already leaves out dev dependencies: nothing to prune")
-		} else if prune := u.nodePrune(pm, needs); prune != "" {
+		} else if prune := u.nodePrune(pm, needs, installCmd); prune != "" {
 			cmd := prune
 			if u.finalWorkdir() != appDir {
 				cmd = "cd " + appDir + " && " + prune
@@ -1367,7 +1367,9 @@ func (u *Unit) contextFileFor(abs string) (string, bool) {
 }
 
 // nodePrune returns the command that removes dev dependencies, or "".
-func (u *Unit) nodePrune(pm string, n Needs) string {
+// install is the original's dependency install, whose strictness about
+// the lock file a yarn reinstall keeps.
+func (u *Unit) nodePrune(pm string, n Needs, install Command) string {
 	if tool := runsPackageTool(n); tool != "" {
 		c := u.Context
 		switch {
@@ -1399,7 +1401,16 @@ func (u *Unit) nodePrune(pm string, n Needs) string {
 				return ""
 			}
 		}
-		return "yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline"
+		// --frozen-lockfile fails where the original's install would have
+		// updated the lock (--pure-lockfile, or no flag): keep its choice.
+		lock := ""
+		for _, f := range []string{"--frozen-lockfile", "--pure-lockfile"} {
+			if hasFlag(install.Args, f) {
+				lock = " " + f
+				break
+			}
+		}
+		return "yarn install --production" + lock + " --ignore-scripts --prefer-offline"
 	}
 	major, _ := versionParts(u.Base.Version)
 	if major > 0 && major < 16 {
