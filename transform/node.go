@@ -17,15 +17,17 @@ var passNode = &Pass{
 	Name: "node",
 	Doc: `Plans the split of a Node.js image (npm, yarn or pnpm).
 The app directory is where the dependencies are installed. With package.json in the build context, a
-stage "deps" repeats the instructions up to the install with NODE_ENV=production, and the runtime
-gets its node_modules, the original's COPYs from the build context (without a file a later RUN
-removes, such as .npmrc; a directory copy that brings one is not repeated) and the build outputs,
-read from the scripts the RUNs after the install start: tsc's outDir (of the tsconfig -p names,
-following extends), the defaults or flags of vite, webpack (or its config's output.path), Next.js,
-Create React App, Nest, parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them
-makes them unknown. That plan is not used when a step after the install runs something whose outputs
-are unknown or that writes node_modules (prisma generate, npm rebuild, a node script), changes modes
-or owners, when the container (through the package.json script it starts) or an install lifecycle
+stage "deps" repeats the instructions up to the install with NODE_ENV=production (without the flags
+and NODE_ENV assignments that keep dev dependencies: --production=false, --include=dev;
+npm_config_production and the like in the environment make this plan unusable), and the runtime gets
+its node_modules, the original's COPYs from the build context (without a file a later RUN removes,
+such as .npmrc; a directory copy that brings one is not repeated) and the build outputs, read from
+the scripts the RUNs after the install start: tsc's outDir (of the tsconfig -p names, following
+extends), the defaults or flags of vite, webpack (or its config's output.path), Next.js, Create
+React App, Nest, parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes
+them unknown. That plan is not used when a step after the install runs something whose outputs are
+unknown or that writes node_modules (prisma generate, npm rebuild, a node script), changes modes or
+owners, when the container (through the package.json script it starts) or an install lifecycle
 script runs a devDependency, or when the file node runs is neither in the context nor in an output.
 Then the builder keeps the full image and, after the last build step, drops the dev dependencies
 (npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
@@ -71,7 +73,8 @@ what it writes there cannot be carried.`,
 					if verb != "ci" && len(nonFlags(c.Args[2:])) > 0 {
 						continue // npm install some-package: not the project install
 					}
-					if hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production") {
+					keepsDev := nodeDevFlagRe.MatchString(" " + strings.Join(c.Args, " ") + " ")
+					if !keepsDev && (hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production")) {
 						prodOnly = true
 					}
 				case tool == "yarn" && verb == "global" && len(c.Args) > 2 && c.Args[2] == "add":
@@ -1030,10 +1033,35 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		copies = append(copies, Copy{Src: nm, Dst: nm, Line: install.In.StartLine,
 			Why: "node_modules (package.json has no devDependencies), in a layer of its own"})
 	} else {
+		// Package manager settings from the environment outrank NODE_ENV.
+		keepsDev := func(k, v string) bool {
+			v = strings.ToLower(v)
+			switch strings.ToUpper(k) {
+			case "NPM_CONFIG_PRODUCTION", "YARN_PRODUCTION":
+				return v == "false"
+			case "NPM_CONFIG_DEV":
+				return v == "true"
+			}
+			return strings.Contains(v, "dev")
+		}
+		for _, k := range []string{"NPM_CONFIG_PRODUCTION", "NPM_CONFIG_INCLUDE", "NPM_CONFIG_ALSO", "NPM_CONFIG_DEV", "YARN_PRODUCTION"} {
+			for _, name := range []string{k, strings.ToLower(k)} {
+				if v, ok := install.Env.Get(name); ok && keepsDev(name, v) {
+					return st, nil, fmt.Sprintf("the install runs with %s=%s, which keeps the dev dependencies that the deps stage's NODE_ENV=production would leave out", name, v)
+				}
+				for _, c := range install.Commands {
+					if v, ok := c.Env[name]; ok && keepsDev(name, v) {
+						return st, nil, fmt.Sprintf("line %d sets %s=%s, which keeps the dev dependencies that the deps stage's NODE_ENV=production would leave out", install.In.StartLine, name, v)
+					}
+				}
+			}
+		}
 		st = Stage{Name: "deps", Why: "the production dependencies alone, installed from the manifests: a source change does not rebuild them"}
 		for i, s := range u.Steps[:idx+1] {
 			if i == idx {
 				st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
+				st.Instructions = append(st.Instructions, u.nodeProdInstall(s))
+				continue
 			}
 			st.Instructions = append(st.Instructions, cloneRaw(s.In))
 		}
@@ -1061,6 +1089,57 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		}
 	}
 	return st, copies, ""
+}
+
+var (
+	// nodeDevFlagRe are the install flags that keep the dev dependencies
+	// whatever NODE_ENV says (npm and yarn v1 spellings).
+	nodeDevFlagRe = regexp.MustCompile(`([ \t]+)(--production(?:=false|[ \t]+false)|--prod(?:=false|[ \t]+false)|--include(?:=|[ \t]+)dev|--also(?:=|[ \t]+)dev|--dev)([ \t\r\n;&|)]|$)`)
+	// nodeEnvOverrideRe is an assignment of NODE_ENV inside the RUN.
+	nodeEnvOverrideRe = regexp.MustCompile(`(^|[ \t;&|(])NODE_ENV=("[^"]*"|'[^']*'|[^ \t\r\n;&|)]*)`)
+)
+
+// nodeProdInstall is the install RUN as the deps stage repeats it: the
+// flags and NODE_ENV assignments with which the original kept its dev
+// dependencies (yarn install --production=false under NODE_ENV=production)
+// would keep them in the runtime's node_modules too, so they go.
+func (u *Unit) nodeProdInstall(s *Step) *parser.Instruction {
+	if s.In.Raw == nil {
+		return cloneRaw(s.In)
+	}
+	raw := string(s.In.Raw)
+	var gone []string
+	for {
+		m := nodeDevFlagRe.FindStringSubmatchIndex(raw)
+		if m == nil {
+			break
+		}
+		gone = append(gone, raw[m[4]:m[5]])
+		raw = raw[:m[0]] + raw[m[6]:]
+	}
+	raw = nodeEnvOverrideRe.ReplaceAllStringFunc(raw, func(a string) string {
+		sub := nodeEnvOverrideRe.FindStringSubmatch(a)
+		if v := strings.Trim(sub[2], `"'`); v == "production" {
+			return a
+		}
+		gone = append(gone, "NODE_ENV="+sub[2])
+		return sub[1] + "NODE_ENV=production"
+	})
+	if len(gone) == 0 {
+		return cloneRaw(s.In)
+	}
+	// A flag alone on a continuation line leaves that line empty.
+	esc := string(u.File.Escape)
+	lines := strings.SplitAfter(raw, "\n")
+	kept := lines[:1]
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) != esc {
+			kept = append(kept, l)
+		}
+	}
+	raw = strings.Join(kept, "")
+	u.Fact(s.In.StartLine, "the deps stage installs without %s: the original keeps its dev dependencies that way, which the runtime's production node_modules leave out", strings.Join(gone, ", "))
+	return &parser.Instruction{Keyword: s.In.Keyword, Raw: []byte(raw), Command: s.In.Command, Node: s.In.Node}
 }
 
 // nodeRemovedLater maps what the rm commands of the RUN steps after step
