@@ -102,6 +102,7 @@ var devToRuntime = map[string]map[string]string{
 	"libicu-dev":                 {"bookworm": "libicu72", "bullseye": "libicu67", "trixie": "libicu76", "jammy": "libicu70", "noble": "libicu74"},
 	"libmagickwand-dev":          {"bullseye": "libmagickwand-6.q16-6", "bookworm": "libmagickwand-6.q16-6", "trixie": "libmagickwand-7.q16-10", "jammy": "libmagickwand-6.q16-6", "noble": "libmagickwand-6.q16-7t64"},
 	"libzip-dev":                 {"bookworm": "libzip4", "bullseye": "libzip4", "trixie": "libzip5", "jammy": "libzip4", "noble": "libzip4t64"},
+	"libvips-dev":                {"buster": "libvips42", "bullseye": "libvips42", "bookworm": "libvips42", "trixie": "libvips42t64", "focal": "libvips42", "jammy": "libvips42", "noble": "libvips42t64"},
 }
 
 // headerOnly are -dev packages whose library every runtime image has
