@@ -33,16 +33,18 @@ Then the builder keeps the full image and, after the last build step, drops the 
 (npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
 one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
 same tag and release; with Prisma (@prisma/client or prisma in package.json, else the Dockerfile's
-words, with a warning) it gets openssl, which Prisma's engines need and the slim image lacks. A
-global install (npm install -g, yarn global add) is repeated in the runtime only for packages whose
-programs the container runs (its command, the package.json script it starts, an entrypoint script
-from the build context); build tools stay in the builder. Browsers downloaded outside the app
-directory are copied too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts
-Chrome into ~/.cache/puppeteer of the installing user or $PUPPETEER_CACHE_DIR at install time,
-playwright install into ~/.cache/ms-playwright or $PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file
-(it may move the cache), an unknown home directory or playwright's --with-deps (system libraries) is
-a skip. A file is skipped when a node script is given an absolute path outside the app directory:
-what it writes there cannot be carried.`,
+words, with a warning) it gets openssl, which Prisma's engines need and the slim image lacks. An
+image that is already slim or alpine is its own runtime when the split leaves something behind (the
+dev dependencies of a build step, or build packages the Dockerfile added: compilers and -dev headers
+for native addons), and is skipped otherwise. A global install (npm install -g, yarn global add) is
+repeated in the runtime only for packages whose programs the container runs (its command, the
+package.json script it starts, an entrypoint script from the build context); build tools stay in the
+builder. Browsers downloaded outside the app directory are copied too: puppeteer 19 and later (a
+dependency in package.json or the npm lock) puts Chrome into ~/.cache/puppeteer of the installing
+user or $PUPPETEER_CACHE_DIR at install time, playwright install into ~/.cache/ms-playwright or
+$PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may move the cache), an unknown home
+directory or playwright's --with-deps (system libraries) is a skip. A file is skipped when a node
+script is given an absolute path outside the app directory: what it writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -134,14 +136,27 @@ what it writes there cannot be carried.`,
 		}
 
 		rt, why := slimOf(u.Base)
+		small := strings.Contains(u.Base.Tag, "slim") || strings.Contains(u.Base.Tag, "alpine")
+		var buildPkgs []string
+		if why != "" && small {
+			buildPkgs, _ = u.buildPackages()
+		}
 		switch {
 		case why == "":
 			u.Fact(u.Stage.From.StartLine, "runtime %s: the slim variant of the builder's image, same Node.js and release", rt.Ref)
-		case len(builds) > 0 && (strings.Contains(u.Base.Tag, "slim") || strings.Contains(u.Base.Tag, "alpine")):
+		case small && (len(builds) > 0 || len(buildPkgs) > 0):
 			// The image is small already, but the build's dev dependencies
-			// and caches are not: the split leaves them behind.
+			// and caches, and the compilers native addons needed, are not:
+			// the split leaves them behind.
 			rt = ParseImage(u.Base.Ref, u.Base.Expanded)
-			u.Fact(u.Stage.From.StartLine, "runtime %s, the builder's own image: the split leaves the dev dependencies of the build (%s) behind", rt.Ref, strings.Join(builds, ", "))
+			var left []string
+			if len(builds) > 0 {
+				left = append(left, fmt.Sprintf("the dev dependencies of the build (%s)", strings.Join(builds, ", ")))
+			}
+			if len(buildPkgs) > 0 {
+				left = append(left, fmt.Sprintf("the build packages (%s)", strings.Join(buildPkgs, ", ")))
+			}
+			u.Fact(u.Stage.From.StartLine, "runtime %s, the builder's own image: the split leaves %s behind", rt.Ref, strings.Join(left, " and "))
 		default:
 			u.Skip(u.Stage.From.StartLine, "%s", why)
 			return nil
@@ -179,7 +194,7 @@ what it writes there cannot be carried.`,
 				Line: installLine,
 			})
 		}
-		if len(plan.BuilderTail) == 0 && rt.Ref == u.Base.Ref {
+		if len(plan.BuilderTail) == 0 && rt.Ref == u.Base.Ref && len(buildPkgs) == 0 {
 			u.Plan = nil
 			u.Skip(installLine, "%s is already small and the dev dependencies must stay: a split would leave nothing behind", u.Base.Expanded)
 			return nil
