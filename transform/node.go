@@ -19,32 +19,34 @@ var passNode = &Pass{
 The app directory is where the dependencies are installed. With package.json in the build context, a
 stage "deps" repeats the instructions up to the install with NODE_ENV=production (without the flags
 and NODE_ENV assignments that keep dev dependencies: --production=false, --include=dev;
-npm_config_production and the like in the environment make this plan unusable), and the runtime gets
-its node_modules, the original's COPYs from the build context (without a file a later RUN removes,
-such as .npmrc; a directory copy that brings one is not repeated) and the build outputs, read from
-the scripts the RUNs after the install start: tsc's outDir (of the tsconfig -p names, following
-extends), the defaults or flags of vite, webpack (or its config's output.path), Next.js, Create
-React App, Nest, parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes
-them unknown. That plan is not used when a step after the install runs something whose outputs are
-unknown or that writes node_modules (prisma generate, npm rebuild, a node script), changes modes or
-owners, when the container (through the package.json script it starts) or an install lifecycle
-script runs a devDependency, or when the file node runs is neither in the context nor in an output.
-Then the builder keeps the full image and, after the last build step, drops the dev dependencies
-(npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
-one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
-same tag and release; with Prisma (@prisma/client or prisma in package.json, else the Dockerfile's
-words, with a warning) it gets openssl, which Prisma's engines need and the slim image lacks. An
-image that is already slim or alpine is its own runtime when the split leaves something behind (the
-dev dependencies of a build step, or build packages the Dockerfile added: compilers and -dev headers
-for native addons), and is skipped otherwise. A global install (npm install -g, yarn global add) is
-repeated in the runtime only for packages whose programs the container runs (its command, the
-package.json script it starts, an entrypoint script from the build context); build tools stay in the
-builder. Browsers downloaded outside the app directory are copied too: puppeteer 19 and later (a
-dependency in package.json or the npm lock) puts Chrome into ~/.cache/puppeteer of the installing
-user or $PUPPETEER_CACHE_DIR at install time, playwright install into ~/.cache/ms-playwright or
-$PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may move the cache), an unknown home
-directory or playwright's --with-deps (system libraries) is a skip. A file is skipped when a node
-script is given an absolute path outside the app directory: what it writes there cannot be carried.`,
+npm_config_production and the like in the environment make this plan unusable; a RUN of global
+installs the install cannot use is not repeated there), and the runtime gets its node_modules, the
+original's COPYs from the build context (without a file a later RUN removes, such as .npmrc; a
+directory copy that brings one is not repeated) and the build outputs, read from the scripts the
+RUNs after the install start: tsc's outDir (of the tsconfig -p names, following extends), the
+defaults or flags of vite, webpack (or its config's output.path), Next.js, Create React App, Nest,
+parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes them unknown. That
+plan is not used when a step after the install runs something whose outputs are unknown or that
+writes node_modules (prisma generate, npm rebuild, a node script), changes modes or owners, when the
+container (through the package.json script it starts) or an install lifecycle script runs a
+devDependency, or when the file node runs is neither in the context nor in an output. Then the
+builder keeps the full image and, after the last build step, drops the dev dependencies (npm prune
+--omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs one of them
+or the original prunes them itself, and the runtime receives the whole app directory. The runtime is
+the slim image of the same tag and release; with Prisma (@prisma/client or prisma in package.json,
+else the Dockerfile's words, with a warning) it gets openssl, which Prisma's engines need and the
+slim image lacks. An image that is already slim or alpine is its own runtime when the split leaves
+something behind (the dev dependencies of a build step, or build packages the Dockerfile added:
+compilers and -dev headers for native addons), and is skipped otherwise. A global install (npm
+install -g, yarn global add) is repeated in the runtime only for packages whose programs the
+container runs (its command, the package.json script it starts, an entrypoint script from the build
+context); build tools stay in the builder. Browsers downloaded outside the app directory are copied
+too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts Chrome into
+~/.cache/puppeteer of the installing user or $PUPPETEER_CACHE_DIR at install time, playwright
+install into ~/.cache/ms-playwright or $PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may
+move the cache), an unknown home directory or playwright's --with-deps (system libraries) is a skip.
+A file is skipped when a node script is given an absolute path outside the app directory: what it
+writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -141,10 +143,13 @@ script is given an absolute path outside the app directory: what it writes there
 		if why != "" && small {
 			buildPkgs, _ = u.buildPackages()
 		}
+		// A prune of the original's own leaves no dev dependencies for a
+		// split onto the same image to drop.
+		prunedAt := u.nodeOriginalPrune(installStep)
 		switch {
 		case why == "":
 			u.Fact(u.Stage.From.StartLine, "runtime %s: the slim variant of the builder's image, same Node.js and release", rt.Ref)
-		case small && (len(builds) > 0 || len(buildPkgs) > 0):
+		case small && (len(builds) > 0 && prunedAt == 0 || len(buildPkgs) > 0):
 			// The image is small already, but the build's dev dependencies
 			// and caches, and the compilers native addons needed, are not:
 			// the split leaves them behind.
@@ -157,6 +162,9 @@ script is given an absolute path outside the app directory: what it writes there
 				left = append(left, fmt.Sprintf("the build packages (%s)", strings.Join(buildPkgs, ", ")))
 			}
 			u.Fact(u.Stage.From.StartLine, "runtime %s, the builder's own image: the split leaves %s behind", rt.Ref, strings.Join(left, " and "))
+		case small && len(builds) > 0:
+			u.Skip(prunedAt, "%s is already small and line %d drops the dev dependencies itself: a split would leave nothing behind", u.Base.Expanded, prunedAt)
+			return nil
 		default:
 			u.Skip(u.Stage.From.StartLine, "%s", why)
 			return nil
@@ -183,6 +191,8 @@ script is given an absolute path outside the app directory: what it writes there
 		}
 		if prodOnly {
 			u.Fact(installLine, "the install already leaves out dev dependencies: nothing to prune")
+		} else if prunedAt != 0 {
+			u.Fact(prunedAt, "line %d already drops the dev dependencies: nothing more to prune", prunedAt)
 		} else if prune := u.nodePrune(pm, needs, installCmd); prune != "" {
 			cmd := prune
 			if u.finalWorkdir() != appDir {
@@ -1074,8 +1084,14 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		st = Stage{Name: "deps", Why: "the production dependencies alone, installed from the manifests: a source change does not rebuild them"}
 		for i, s := range u.Steps[:idx+1] {
 			if i == idx {
-				st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
+				if !u.nodeEnvProduction(install) {
+					st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
+				}
 				st.Instructions = append(st.Instructions, u.nodeProdInstall(s))
+				continue
+			}
+			if u.nodeGlobalOnly(s) {
+				u.Fact(s.In.StartLine, "the deps stage does not repeat line %d: the install does not use its global tools", s.In.StartLine)
 				continue
 			}
 			st.Instructions = append(st.Instructions, cloneRaw(s.In))
@@ -1155,6 +1171,112 @@ func (u *Unit) nodeProdInstall(s *Step) *parser.Instruction {
 	raw = strings.Join(kept, "")
 	u.Fact(s.In.StartLine, "the deps stage installs without %s: the original keeps its dev dependencies that way, which the runtime's production node_modules leave out", strings.Join(gone, ", "))
 	return &parser.Instruction{Keyword: s.In.Keyword, Raw: []byte(raw), Command: s.In.Command, Node: s.In.Node}
+}
+
+// nodeEnvProduction reports whether an ENV of the Dockerfile sets
+// NODE_ENV=production for the install as a literal, which no build
+// argument can change.
+func (u *Unit) nodeEnvProduction(install *Step) bool {
+	set := false
+	for _, s := range u.Steps {
+		if s == install {
+			break
+		}
+		switch c := s.In.Command.(type) {
+		case *instructions.EnvCommand:
+			for _, kv := range c.Env {
+				if kv.Key == "NODE_ENV" {
+					set = kv.Value == "production"
+				}
+			}
+		case *instructions.ArgCommand:
+			for _, kv := range c.Args {
+				if kv.Key == "NODE_ENV" {
+					set = false
+				}
+			}
+		}
+	}
+	return set
+}
+
+// nodeInstallTools are global packages an install may run: package
+// managers and the helpers of native addons.
+var nodeInstallTools = map[string]bool{
+	"npm": true, "yarn": true, "pnpm": true, "corepack": true, "node-gyp": true, "node-pre-gyp": true,
+	"@mapbox/node-pre-gyp": true, "prebuild-install": true, "node-gyp-build": true, "patch-package": true,
+}
+
+// nodeGlobalOnly reports whether a RUN before the install does nothing
+// but global installs that the install cannot need: no package manager
+// or addon helper, and no lifecycle script of the project's own that could
+// call one. The deps stage then leaves it out.
+func (u *Unit) nodeGlobalOnly(s *Step) bool {
+	if s.In.Keyword != "run" || len(s.Commands) == 0 || u.Context == nil || u.Context.Package == nil {
+		return false
+	}
+	for _, life := range []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"} {
+		if _, ok := u.Context.Package.Scripts[life]; ok {
+			return false
+		}
+	}
+	for _, c := range s.Commands {
+		words := 0
+		switch {
+		case c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i" || c.Args[1] == "add") && hasFlag(c.Args, "-g", "--global", "--location=global"):
+			words = 2
+		case c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add":
+			words = 3
+		default:
+			return false
+		}
+		for _, a := range nonFlags(c.Args[words:]) {
+			name := a
+			if i := strings.LastIndex(a, "@"); i > 0 {
+				name = a[:i]
+			}
+			if nodeInstallTools[name] || strings.Contains(a, "$") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// nodeOriginalPrune is the line of a RUN after the install that drops
+// the dev dependencies itself (npm prune --production, pnpm prune --prod,
+// yarn install --production) with no install after it, or 0.
+func (u *Unit) nodeOriginalPrune(install *Step) int {
+	line, after := 0, false
+	for _, s := range u.Steps {
+		if s == install {
+			after = true
+			continue
+		}
+		if !after {
+			continue
+		}
+		for _, c := range s.Commands {
+			if len(c.Args) < 2 {
+				continue
+			}
+			verb := c.Args[1]
+			prod := hasFlag(c.Args, "--production", "--prod", "--omit=dev") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production")
+			switch {
+			case (c.Name() == "npm" || c.Name() == "pnpm") && verb == "prune":
+				if prod {
+					line = s.In.StartLine
+				}
+			case (c.Name() == "npm" || c.Name() == "pnpm") && (verb == "install" || verb == "i" || verb == "ci") && !hasFlag(c.Args, "-g", "--global", "--location=global"),
+				c.Name() == "yarn" && (verb == "install" || strings.HasPrefix(verb, "-")):
+				line = 0
+				if c.Name() == "yarn" && hasFlag(c.Args, "--production", "--prod") && !nodeDevFlagRe.MatchString(" "+strings.Join(c.Args, " ")+" ") {
+					line = s.In.StartLine
+				}
+			}
+		}
+	}
+	return line
 }
 
 // nodeRemovedLater maps what the rm commands of the RUN steps after step
