@@ -23,6 +23,10 @@ type goArtifact struct {
 	Line int
 	// CgoEnv is the CGO_ENABLED value in force ("" when unset).
 	CgoEnv string
+	// Fetched is set when the go command builds packages whose sources
+	// are not in the build context (go install pkg@version): the context
+	// cannot prove them free of cgo.
+	Fetched bool
 }
 
 // go build flags that take a value as the next word.
@@ -50,8 +54,11 @@ form and tini/dumb-init/exec/env wrappers: a binary it (or a shell script from t
 runs) runs by bare name goes to /usr/local/bin, and the files it names in the build context are
 copied. cgo is off when CGO_ENABLED=0 is set; it
 is proven unused when the build context is present and no .go file imports "C" and no required
-module is known to need it, and then CGO_ENABLED=0 is added so the binary is static. Otherwise the
-binary is dynamically linked to glibc and must run on the same Debian release as the builder.`,
+module is known to need it, and then CGO_ENABLED=0 is added so the binary is static. A package
+the go command downloads (go install pkg@version, an import path outside the context's module) is
+not in the build context, so it is never proven so, and CGO_ENABLED=0 is not added. Otherwise the
+binary is dynamically linked to the builder's libc (glibc, or musl on alpine) and must run on the
+same release as the builder.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"golang"},
 	Run: func(u *Unit) error {
@@ -160,7 +167,7 @@ binary is dynamically linked to glibc and must run on the same Debian release as
 func (u *Unit) runtimeReason(static bool, n Needs) string {
 	switch {
 	case !static:
-		return "the binary links glibc through cgo"
+		return "the binary links " + u.goLibc() + " through cgo"
 	case n.Shell:
 		return fmt.Sprintf("line %d: %s", n.ShellLine, n.ShellWhy)
 	case len(n.Tools) > 0:
@@ -170,21 +177,60 @@ func (u *Unit) runtimeReason(static bool, n Needs) string {
 	}
 }
 
+// goLibc is the C library a cgo binary of the builder links.
+func (u *Unit) goLibc() string {
+	if u.Base.Libc == "musl" {
+		return "musl"
+	}
+	return "glibc"
+}
+
 // goStatic decides cgo for the build, adding CGO_ENABLED=0 to the builder
-// when cgo is provably unused.
+// when cgo is provably unused. The binaries share one runtime, so it is
+// static only when every one of them is.
 func (u *Unit) goStatic(arts []goArtifact) bool {
-	first := arts[0]
-	switch first.CgoEnv {
-	case "0":
-		u.Fact(first.Line, "CGO_ENABLED=0: the binary is static")
-		return true
-	case "1":
-		u.Fact(first.Line, "CGO_ENABLED=1: the binary links glibc")
-		return false
+	libc := u.goLibc()
+	var unset []goArtifact
+	static := true
+	said := map[int]bool{}
+	for _, a := range arts {
+		switch a.CgoEnv {
+		case "0":
+			if !said[a.Line] {
+				u.Fact(a.Line, "CGO_ENABLED=0: the binary is static")
+			}
+		case "1":
+			if !said[a.Line] {
+				u.Fact(a.Line, "CGO_ENABLED=1: the binary links %s", libc)
+			}
+			static = false
+		default:
+			unset = append(unset, a)
+			continue
+		}
+		said[a.Line] = true
+	}
+	if len(unset) == 0 || !static {
+		return static
+	}
+	first := unset[0]
+	for _, a := range unset {
+		if a.Line < first.Line {
+			first = a
+		}
 	}
 	if u.Base.Libc == "musl" && !u.installsCCompiler() {
 		u.Fact(first.Line, "cgo: the alpine Go image has no C compiler and the Dockerfile installs none, so cgo is off: the binary is static")
 		return true
+	}
+	for _, a := range unset {
+		if a.Fetched {
+			// The build context shows only the app's sources; a module the
+			// go command downloads may need cgo (a sqlite driver), and
+			// CGO_ENABLED=0 would build it without its C parts.
+			u.Fact(a.Line, "cgo: the go command builds %s from sources it downloads, not from the build context, so cgo cannot be proven unused: keeping the default (cgo on, %s runtime)", a.Name, libc)
+			return false
+		}
 	}
 	c := u.Context
 	if c != nil && c.GoMod == nil && c.GoFilesSeen == 0 {
@@ -193,7 +239,7 @@ func (u *Unit) goStatic(arts []goArtifact) bool {
 		c.scanGo()
 	}
 	if c == nil || c.GoFilesSeen == 0 {
-		u.Fact(first.Line, "cgo: cannot be proven unused without the Go sources in the build context; keeping the default (cgo on, glibc runtime)")
+		u.Fact(first.Line, "cgo: cannot be proven unused without the Go sources in the build context; keeping the default (cgo on, %s runtime)", libc)
 		return false
 	}
 	if len(c.CgoFiles) > 0 {
@@ -226,6 +272,32 @@ func (u *Unit) goStatic(arts []goArtifact) bool {
 	return true
 }
 
+// goFetches reports whether a go command builds packages the build
+// context does not hold: a module@version, which the go command downloads
+// whatever go.mod says, or an import path outside the context's module.
+func (u *Unit) goFetches(pkgs []string, mode string, env func(string) string) bool {
+	for _, p := range pkgs {
+		switch {
+		case strings.Contains(p, "@"):
+			return true
+		case strings.HasPrefix(p, ".") || strings.HasPrefix(p, "/") || strings.HasSuffix(p, ".go"):
+			continue
+		case mode != "gopath" && u.Context != nil && u.Context.GoModule != "" && (p == u.Context.GoModule || strings.HasPrefix(p, u.Context.GoModule+"/")):
+			continue
+		case mode == "gopath":
+			gopath := strings.Split(env("GOPATH"), ":")[0]
+			if gopath == "" {
+				gopath = "/go"
+			}
+			if _, ok := u.contextRel(path.Join(gopath, "src", p)); ok {
+				continue
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // goWrites reports whether a command can write a Go binary: go build, go
 // install, and go get without -d before Go 1.18, which built and installed
 // what it fetched.
@@ -253,6 +325,8 @@ type goUnsure struct {
 	// -o dir/); "" for go build without -o.
 	BinDir string
 	Cgo    string
+	// Fetched is as goArtifact's.
+	Fetched bool
 	// Names, when set, are the only names it can write (go get of a
 	// package that may be a library); it is then not reported unused.
 	Names map[string]bool
@@ -340,9 +414,11 @@ func (u *Unit) goOutputs(s *Step, c Command) (arts []goArtifact, unsure []goUnsu
 			}
 		}
 	}
+	mode := u.goMode(env, dir)
+	fetched := u.goFetches(pkgs, mode, env)
 	if out != "" && !strings.HasSuffix(out, "/") && !u.goIsDir(s, Resolve(dir, out)) {
 		p := Resolve(dir, out)
-		return []goArtifact{{Path: p, Name: path.Base(p), Line: line, CgoEnv: cgo}}, nil, ""
+		return []goArtifact{{Path: p, Name: path.Base(p), Line: line, CgoEnv: cgo, Fetched: fetched}}, nil, ""
 	}
 	binDir := ""
 	switch {
@@ -354,7 +430,6 @@ func (u *Unit) goOutputs(s *Step, c Command) (arts []goArtifact, unsure []goUnsu
 		}
 		binDir = goBinDir(env)
 	}
-	mode := u.goMode(env, dir)
 	list, incomplete, why := u.goMatch(verb, dir, pkgs, mode)
 	if why != "" {
 		return nil, nil, why
@@ -363,7 +438,7 @@ func (u *Unit) goOutputs(s *Step, c Command) (arts []goArtifact, unsure []goUnsu
 		// go build without -o keeps a binary only for a single main
 		// package; with several it compiles and discards them.
 		if incomplete != "" {
-			return nil, []goUnsure{{Line: line, Why: incomplete, Cgo: cgo}}, ""
+			return nil, []goUnsure{{Line: line, Why: incomplete, Cgo: cgo, Fetched: fetched}}, ""
 		}
 		if len(list) != 1 || !list[0].Main {
 			return nil, nil, ""
@@ -371,10 +446,10 @@ func (u *Unit) goOutputs(s *Step, c Command) (arts []goArtifact, unsure []goUnsu
 		if list[0].Name == "" {
 			return nil, nil, list[0].NameWhy
 		}
-		return []goArtifact{{Path: Resolve(dir, list[0].Name), Name: list[0].Name, Line: line, CgoEnv: cgo}}, nil, ""
+		return []goArtifact{{Path: Resolve(dir, list[0].Name), Name: list[0].Name, Line: line, CgoEnv: cgo, Fetched: fetched}}, nil, ""
 	}
 	if incomplete != "" {
-		unsure = append(unsure, goUnsure{Line: line, Why: incomplete, BinDir: binDir, Cgo: cgo})
+		unsure = append(unsure, goUnsure{Line: line, Why: incomplete, BinDir: binDir, Cgo: cgo, Fetched: fetched})
 	}
 	for _, p := range list {
 		switch {
@@ -383,12 +458,12 @@ func (u *Unit) goOutputs(s *Step, c Command) (arts []goArtifact, unsure []goUnsu
 			// go get is mostly used for libraries, which it does not
 			// install: only the container running the name shows that
 			// it is a command.
-			unsure = append(unsure, goUnsure{Line: line, BinDir: binDir, Cgo: cgo, Names: map[string]bool{p.Name: true},
+			unsure = append(unsure, goUnsure{Line: line, BinDir: binDir, Cgo: cgo, Fetched: fetched, Names: map[string]bool{p.Name: true},
 				Why: fmt.Sprintf("go get installs %s only if it is a command", p.Name)})
 		case p.Name == "":
-			unsure = append(unsure, goUnsure{Line: line, Why: p.NameWhy, BinDir: binDir, Cgo: cgo})
+			unsure = append(unsure, goUnsure{Line: line, Why: p.NameWhy, BinDir: binDir, Cgo: cgo, Fetched: fetched})
 		default:
-			arts = append(arts, goArtifact{Path: path.Join(binDir, p.Name), Name: p.Name, Line: line, CgoEnv: cgo})
+			arts = append(arts, goArtifact{Path: path.Join(binDir, p.Name), Name: p.Name, Line: line, CgoEnv: cgo, Fetched: fetched})
 		}
 	}
 	return arts, unsure, ""
@@ -875,7 +950,7 @@ func (u *Unit) goSettleUnsure(arts []goArtifact, unsure []goUnsure, run []Comman
 				continue
 			}
 			if (bare && onPath[un.BinDir]) || (!bare && path.Dir(abs) == un.BinDir) {
-				a := goArtifact{Path: path.Join(un.BinDir, path.Base(p)), Name: path.Base(p), Line: un.Line, CgoEnv: un.Cgo}
+				a := goArtifact{Path: path.Join(un.BinDir, path.Base(p)), Name: path.Base(p), Line: un.Line, CgoEnv: un.Cgo, Fetched: un.Fetched}
 				arts = append(arts, a)
 				byPath[a.Path], byName[a.Name] = true, true
 				used[i], taken = true, true

@@ -10,28 +10,43 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/stagesplit/stagesplit/parser"
 )
 
 var passNode = &Pass{
 	Name: "node",
 	Doc: `Plans the split of a Node.js image (npm, yarn or pnpm).
-The app directory is where the dependencies are installed. With package.json in the build context,
-a stage "deps" repeats the instructions up to the install with NODE_ENV=production, and the runtime
-gets its node_modules, the original's COPYs from the build context and the build outputs, read from
-the scripts the RUNs after the install start: tsc's outDir (of the tsconfig -p names, following
-extends), the defaults or flags of vite, webpack (or its config's output.path), Next.js, Create
-React App, Nest, parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes
-them unknown. That plan is not used when a step after the install runs something whose outputs are
-unknown or that writes node_modules (prisma generate, npm rebuild, a node script), changes modes or
-owners, when the container (through the package.json script it starts) or an install lifecycle
-script runs a devDependency, or when the file node runs is neither in the context nor in an output.
-Then the builder keeps the full image and, after the last build step, drops the dev dependencies
-(npm prune --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs
-one of them, and the runtime receives the whole app directory. The runtime is the slim image of the
-same tag and release. A global npm install is repeated in the runtime only for packages whose
-programs the container runs (its command, the package.json script it starts, an entrypoint script
-from the build context); build tools stay in the builder. A file is skipped when a node script is
-given an absolute path outside the app directory: what it writes there cannot be carried.`,
+The app directory is where the dependencies are installed. With package.json in the build context, a
+stage "deps" repeats the instructions up to the install with NODE_ENV=production (without the flags
+and NODE_ENV assignments that keep dev dependencies: --production=false, --include=dev;
+npm_config_production and the like in the environment make this plan unusable; a RUN of global
+installs the install cannot use is not repeated there), and the runtime gets its node_modules, the
+original's COPYs from the build context (without a file a later RUN removes, such as .npmrc; a
+directory copy that brings one is not repeated) and the build outputs, read from the scripts the
+RUNs after the install start: tsc's outDir (of the tsconfig -p names, following extends), the
+defaults or flags of vite, webpack (or its config's output.path), Next.js, Create React App, Nest,
+parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes them unknown. That
+plan is not used when a step after the install runs something whose outputs are unknown or that
+writes node_modules (prisma generate, npm rebuild, a node script), changes modes or owners, when the
+container (through the package.json script it starts) or an install lifecycle script runs a
+devDependency, or when the file node runs is neither in the context nor in an output. Then the
+builder keeps the full image and, after the last build step, drops the dev dependencies (npm prune
+--omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs one of them
+or the original prunes them itself, and the runtime receives the whole app directory. The runtime is
+the slim image of the same tag and release; with Prisma (@prisma/client or prisma in package.json,
+else the Dockerfile's words, with a warning) it gets openssl, which Prisma's engines need and the
+slim image lacks. An image that is already slim or alpine is its own runtime when the split leaves
+something behind (the dev dependencies of a build step, or build packages the Dockerfile added:
+compilers and -dev headers for native addons), and is skipped otherwise. A global install (npm
+install -g, yarn global add) is repeated in the runtime only for packages whose programs the
+container runs (its command, the package.json script it starts, an entrypoint script from the build
+context); build tools stay in the builder. Browsers downloaded outside the app directory are copied
+too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts Chrome into
+~/.cache/puppeteer of the installing user or $PUPPETEER_CACHE_DIR at install time, playwright
+install into ~/.cache/ms-playwright or $PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may
+move the cache), an unknown home directory or playwright's --with-deps (system libraries) is a skip.
+A file is skipped when a node script is given an absolute path outside the app directory: what it
+writes there cannot be carried.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -44,6 +59,7 @@ given an absolute path outside the app directory: what it writes there cannot be
 		var installLine int
 		var globals []nodeGlobal
 		var installStep *Step
+		var installCmd Command
 		prodOnly := false
 		var builds []string
 		for _, s := range u.Steps {
@@ -55,15 +71,21 @@ given an absolute path outside the app directory: what it writes there cannot be
 				switch {
 				case tool == "npm" && (verb == "install" || verb == "i" || verb == "ci" || verb == "add"):
 					if hasFlag(c.Args, "-g", "--global", "--location=global") {
-						globals = append(globals, nodeGlobal{Cmd: c, Line: s.In.StartLine})
+						globals = append(globals, nodeGlobal{Cmd: c, Line: s.In.StartLine, Words: 2})
 						continue
 					}
 					if verb != "ci" && len(nonFlags(c.Args[2:])) > 0 {
 						continue // npm install some-package: not the project install
 					}
-					if hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production") {
+					keepsDev := nodeDevFlagRe.MatchString(" " + strings.Join(c.Args, " ") + " ")
+					if !keepsDev && (hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production")) {
 						prodOnly = true
 					}
+				case tool == "yarn" && verb == "global" && len(c.Args) > 2 && c.Args[2] == "add":
+					// yarn v1 installs into its global prefix (/usr/local on
+					// the node images), outside the app directory.
+					globals = append(globals, nodeGlobal{Cmd: c, Line: s.In.StartLine, Words: 3})
+					continue
 				case tool == "yarn" && (verb == "" || verb == "install" || strings.HasPrefix(verb, "-")):
 				case tool == "pnpm" && (verb == "install" || verb == "i"):
 				case (tool == "npm" || tool == "yarn" || tool == "pnpm") && (verb == "run" || verb == "run-script") && len(c.Args) > 2:
@@ -76,7 +98,7 @@ given an absolute path outside the app directory: what it writes there cannot be
 					continue
 				}
 				if pm == "" {
-					pm, appDir, installLine, installStep = tool, c.Dir, s.In.StartLine, s
+					pm, appDir, installLine, installStep, installCmd = tool, c.Dir, s.In.StartLine, s, c
 					if appDir == "" {
 						appDir = s.Workdir
 					}
@@ -100,26 +122,56 @@ given an absolute path outside the app directory: what it writes there cannot be
 			return nil
 		}
 		u.Fact(installLine, "%s installs the dependencies of the app in %s", pm, appDir)
+		browser, why := u.nodePuppeteerCache(installStep, installCmd)
+		if why != "" {
+			u.Skip(installLine, "%s", why)
+			return nil
+		}
+		pwBrowsers, line, why := u.nodePlaywrightCache()
+		if why != "" {
+			u.Skip(line, "%s", why)
+			return nil
+		}
 		outs, outWhy := u.nodeBuildOutputs(installStep, appDir)
 		if len(builds) > 0 {
 			u.Fact(0, "build scripts: %s%s", strings.Join(builds, ", "), nodeOutputNote(outs, outWhy))
 		}
 
 		rt, why := slimOf(u.Base)
+		small := strings.Contains(u.Base.Tag, "slim") || strings.Contains(u.Base.Tag, "alpine")
+		var buildPkgs []string
+		if why != "" && small {
+			buildPkgs, _ = u.buildPackages()
+		}
+		// A prune of the original's own leaves no dev dependencies for a
+		// split onto the same image to drop.
+		prunedAt := u.nodeOriginalPrune(installStep)
 		switch {
 		case why == "":
 			u.Fact(u.Stage.From.StartLine, "runtime %s: the slim variant of the builder's image, same Node.js and release", rt.Ref)
-		case len(builds) > 0 && (strings.Contains(u.Base.Tag, "slim") || strings.Contains(u.Base.Tag, "alpine")):
+		case small && (len(builds) > 0 && prunedAt == 0 || len(buildPkgs) > 0):
 			// The image is small already, but the build's dev dependencies
-			// and caches are not: the split leaves them behind.
+			// and caches, and the compilers native addons needed, are not:
+			// the split leaves them behind.
 			rt = ParseImage(u.Base.Ref, u.Base.Expanded)
-			u.Fact(u.Stage.From.StartLine, "runtime %s, the builder's own image: the split leaves the dev dependencies of the build (%s) behind", rt.Ref, strings.Join(builds, ", "))
+			var left []string
+			if len(builds) > 0 {
+				left = append(left, fmt.Sprintf("the dev dependencies of the build (%s)", strings.Join(builds, ", ")))
+			}
+			if len(buildPkgs) > 0 {
+				left = append(left, fmt.Sprintf("the build packages (%s)", strings.Join(buildPkgs, ", ")))
+			}
+			u.Fact(u.Stage.From.StartLine, "runtime %s, the builder's own image: the split leaves %s behind", rt.Ref, strings.Join(left, " and "))
+		case small && len(builds) > 0:
+			u.Skip(prunedAt, "%s is already small and line %d drops the dev dependencies itself: a split would leave nothing behind", u.Base.Expanded, prunedAt)
+			return nil
 		default:
 			u.Skip(u.Stage.From.StartLine, "%s", why)
 			return nil
 		}
 		plan := &Plan{Ecosystem: "node", Runtime: rt}
 		u.Plan = plan
+		u.nodeNativePackages(installLine)
 
 		plan.RuntimeRuns = append(plan.RuntimeRuns, u.nodeGlobalRuns(globals)...)
 		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy); why == "" {
@@ -127,13 +179,21 @@ given an absolute path outside the app directory: what it writes there cannot be
 				plan.Stages = append(plan.Stages, deps)
 			}
 			plan.Copies = append(plan.Copies, copies...)
+			if browser != nil && !inDir(browser.Src, path.Join(appDir, "node_modules")) {
+				plan.Copies = append(plan.Copies, *browser)
+			}
+			if pwBrowsers != nil {
+				plan.Copies = append(plan.Copies, *pwBrowsers)
+			}
 			return nil
 		} else {
 			u.Fact(installLine, "copying the whole app directory: %s", why)
 		}
 		if prodOnly {
 			u.Fact(installLine, "the install already leaves out dev dependencies: nothing to prune")
-		} else if prune := u.nodePrune(pm, needs); prune != "" {
+		} else if prunedAt != 0 {
+			u.Fact(prunedAt, "line %d already drops the dev dependencies: nothing more to prune", prunedAt)
+		} else if prune := u.nodePrune(pm, needs, installCmd); prune != "" {
 			cmd := prune
 			if u.finalWorkdir() != appDir {
 				cmd = "cd " + appDir + " && " + prune
@@ -144,23 +204,60 @@ given an absolute path outside the app directory: what it writes there cannot be
 				Line: installLine,
 			})
 		}
-		if len(plan.BuilderTail) == 0 && rt.Ref == u.Base.Ref {
+		if len(plan.BuilderTail) == 0 && rt.Ref == u.Base.Ref && len(buildPkgs) == 0 {
 			u.Plan = nil
 			u.Skip(installLine, "%s is already small and the dev dependencies must stay: a split would leave nothing behind", u.Base.Expanded)
 			return nil
 		}
 		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir,
 			Why: "the app directory: package.json, production node_modules and the build output", Line: installLine})
+		for _, b := range []*Copy{browser, pwBrowsers} {
+			if b != nil && !inDir(b.Src, appDir) {
+				plan.Copies = append(plan.Copies, *b)
+			}
+		}
 		return nil
 	},
 }
 
 var yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
 
-// nodeGlobal is a global npm install (npm install -g).
+// nodeNativePackages adds the system packages that npm packages load at
+// run time and that the full node image had but its slim sibling lacks:
+// Prisma's query and schema engines link the system's libssl, and pick
+// their build by asking openssl for its version. On an already slim or
+// alpine builder the runtime is the same image, which lacks nothing.
+func (u *Unit) nodeNativePackages(line int) {
+	p := u.Plan
+	if p.Runtime.Ref == u.Base.Ref || p.Runtime.Libc == "musl" || !strings.Contains(p.Runtime.Tag, "slim") {
+		return
+	}
+	evidence := ""
+	if c := u.Context; c != nil && c.Package != nil {
+		for _, k := range []string{"@prisma/client", "prisma"} {
+			if c.Package.Dependencies[k] != "" || c.Package.DevDependencies[k] != "" {
+				evidence = "package.json depends on " + k
+				break
+			}
+		}
+	} else if why, ok := dockerfileMentions(u.File.Source, map[string]string{"prisma": "prisma"})["prisma"]; ok {
+		evidence = why
+		u.Warn(line, "no package.json in the build context: Prisma is assumed from the Dockerfile's words, and openssl installed for its engines")
+	}
+	if evidence == "" {
+		return
+	}
+	p.Packages = append(p.Packages, Package{Name: "openssl", Line: line,
+		Why: fmt.Sprintf("Prisma's engines load libssl and ask openssl for its version, which %s lacks (%s)", p.Runtime.Ref, evidence)})
+}
+
+// nodeGlobal is a global install (npm install -g, yarn global add).
 type nodeGlobal struct {
 	Cmd  Command
 	Line int
+	// Words is the number of words before the packages and flags (npm
+	// install, yarn global add).
+	Words int
 }
 
 // nodeOut is a directory a build step writes, relative to the app
@@ -644,7 +741,7 @@ func (u *Unit) nodeToolOutputs(c Command, appDir string) (outs []nodeOut, why st
 	case "prisma":
 		return nil, fmt.Sprintf("%s writes into node_modules (the generated client)", text)
 	case "npm", "yarn", "pnpm":
-		if hasFlag(c.Args, "-g", "--global", "--location=global") {
+		if hasFlag(c.Args, "-g", "--global", "--location=global") || name == "yarn" && sub == "global" {
 			return nil, "" // outside the app directory: nodeGlobalRuns decides
 		}
 		return nil, fmt.Sprintf("%s can change node_modules", text)
@@ -903,6 +1000,8 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 	final := u.finalWorkdir()
 	lex := shell.NewLex(u.File.Escape)
 	var replays []Copy
+	var left []*parser.Instruction // COPYs replayed without what a later RUN removes
+	var notes []string
 	for i, s := range u.Steps {
 		if !s.FileChanging() {
 			continue
@@ -918,7 +1017,17 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 			if _, _, err := lex.ProcessWord(c.DestPath, s.Env); err != nil {
 				return st, nil, fmt.Sprintf("line %d: %v", s.In.StartLine, err)
 			}
-			replays = append(replays, Copy{Replay: s.In, Line: s.In.StartLine, Why: "files from the build context, as the original copies them"})
+			in, why, note, w := u.nodeReplayCopy(i, s, c, lex)
+			if w != "" {
+				return st, nil, w
+			}
+			if in != s.In {
+				left = append(left, s.In)
+				notes = append(notes, note)
+			}
+			if in != nil {
+				replays = append(replays, Copy{Replay: in, Line: s.In.StartLine, Why: why})
+			}
 		case *instructions.RunCommand:
 			// Before the install: system packages and the like, repeated in
 			// deps and mapped by the packages pass. After it: the build,
@@ -949,10 +1058,41 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		copies = append(copies, Copy{Src: nm, Dst: nm, Line: install.In.StartLine,
 			Why: "node_modules (package.json has no devDependencies), in a layer of its own"})
 	} else {
+		// Package manager settings from the environment outrank NODE_ENV.
+		keepsDev := func(k, v string) bool {
+			v = strings.ToLower(v)
+			switch strings.ToUpper(k) {
+			case "NPM_CONFIG_PRODUCTION", "YARN_PRODUCTION":
+				return v == "false"
+			case "NPM_CONFIG_DEV":
+				return v == "true"
+			}
+			return strings.Contains(v, "dev")
+		}
+		for _, k := range []string{"NPM_CONFIG_PRODUCTION", "NPM_CONFIG_INCLUDE", "NPM_CONFIG_ALSO", "NPM_CONFIG_DEV", "YARN_PRODUCTION"} {
+			for _, name := range []string{k, strings.ToLower(k)} {
+				if v, ok := install.Env.Get(name); ok && keepsDev(name, v) {
+					return st, nil, fmt.Sprintf("the install runs with %s=%s, which keeps the dev dependencies that the deps stage's NODE_ENV=production would leave out", name, v)
+				}
+				for _, c := range install.Commands {
+					if v, ok := c.Env[name]; ok && keepsDev(name, v) {
+						return st, nil, fmt.Sprintf("line %d sets %s=%s, which keeps the dev dependencies that the deps stage's NODE_ENV=production would leave out", install.In.StartLine, name, v)
+					}
+				}
+			}
+		}
 		st = Stage{Name: "deps", Why: "the production dependencies alone, installed from the manifests: a source change does not rebuild them"}
 		for i, s := range u.Steps[:idx+1] {
 			if i == idx {
-				st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
+				if !u.nodeEnvProduction(install) {
+					st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
+				}
+				st.Instructions = append(st.Instructions, u.nodeProdInstall(s))
+				continue
+			}
+			if u.nodeGlobalOnly(s) {
+				u.Fact(s.In.StartLine, "the deps stage does not repeat line %d: the install does not use its global tools", s.In.StartLine)
+				continue
 			}
 			st.Instructions = append(st.Instructions, cloneRaw(s.In))
 		}
@@ -968,7 +1108,290 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		}
 		copies = append(copies, Copy{Src: out, Dst: out, Line: o.Line, Why: why})
 	}
+	if len(left) > 0 {
+		// The edited replay stands for the original COPY, whose files
+		// must not be carried again from the builder.
+		if u.Plan.Left == nil {
+			u.Plan.Left = map[*parser.Instruction]bool{}
+		}
+		for i, in := range left {
+			u.Plan.Left[in] = true
+			u.Fact(in.StartLine, "%s", notes[i])
+		}
+	}
 	return st, copies, ""
+}
+
+var (
+	// nodeDevFlagRe are the install flags that keep the dev dependencies
+	// whatever NODE_ENV says (npm and yarn v1 spellings).
+	nodeDevFlagRe = regexp.MustCompile(`([ \t]+)(--production(?:=false|[ \t]+false)|--prod(?:=false|[ \t]+false)|--include(?:=|[ \t]+)dev|--also(?:=|[ \t]+)dev|--dev)([ \t\r\n;&|)]|$)`)
+	// nodeEnvOverrideRe is an assignment of NODE_ENV inside the RUN.
+	nodeEnvOverrideRe = regexp.MustCompile(`(^|[ \t;&|(])NODE_ENV=("[^"]*"|'[^']*'|[^ \t\r\n;&|)]*)`)
+)
+
+// nodeProdInstall is the install RUN as the deps stage repeats it: the
+// flags and NODE_ENV assignments with which the original kept its dev
+// dependencies (yarn install --production=false under NODE_ENV=production)
+// would keep them in the runtime's node_modules too, so they go.
+func (u *Unit) nodeProdInstall(s *Step) *parser.Instruction {
+	if s.In.Raw == nil {
+		return cloneRaw(s.In)
+	}
+	raw := string(s.In.Raw)
+	var gone []string
+	for {
+		m := nodeDevFlagRe.FindStringSubmatchIndex(raw)
+		if m == nil {
+			break
+		}
+		gone = append(gone, raw[m[4]:m[5]])
+		raw = raw[:m[0]] + raw[m[6]:]
+	}
+	raw = nodeEnvOverrideRe.ReplaceAllStringFunc(raw, func(a string) string {
+		sub := nodeEnvOverrideRe.FindStringSubmatch(a)
+		if v := strings.Trim(sub[2], `"'`); v == "production" {
+			return a
+		}
+		gone = append(gone, "NODE_ENV="+sub[2])
+		return sub[1] + "NODE_ENV=production"
+	})
+	if len(gone) == 0 {
+		return cloneRaw(s.In)
+	}
+	// A flag alone on a continuation line leaves that line empty.
+	esc := string(u.File.Escape)
+	lines := strings.SplitAfter(raw, "\n")
+	kept := lines[:1]
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) != esc {
+			kept = append(kept, l)
+		}
+	}
+	raw = strings.Join(kept, "")
+	u.Fact(s.In.StartLine, "the deps stage installs without %s: the original keeps its dev dependencies that way, which the runtime's production node_modules leave out", strings.Join(gone, ", "))
+	return &parser.Instruction{Keyword: s.In.Keyword, Raw: []byte(raw), Command: s.In.Command, Node: s.In.Node}
+}
+
+// nodeEnvProduction reports whether an ENV of the Dockerfile sets
+// NODE_ENV=production for the install as a literal, which no build
+// argument can change.
+func (u *Unit) nodeEnvProduction(install *Step) bool {
+	set := false
+	for _, s := range u.Steps {
+		if s == install {
+			break
+		}
+		switch c := s.In.Command.(type) {
+		case *instructions.EnvCommand:
+			for _, kv := range c.Env {
+				if kv.Key == "NODE_ENV" {
+					set = kv.Value == "production"
+				}
+			}
+		case *instructions.ArgCommand:
+			for _, kv := range c.Args {
+				if kv.Key == "NODE_ENV" {
+					set = false
+				}
+			}
+		}
+	}
+	return set
+}
+
+// nodeInstallTools are global packages an install may run: package
+// managers and the helpers of native addons.
+var nodeInstallTools = map[string]bool{
+	"npm": true, "yarn": true, "pnpm": true, "corepack": true, "node-gyp": true, "node-pre-gyp": true,
+	"@mapbox/node-pre-gyp": true, "prebuild-install": true, "node-gyp-build": true, "patch-package": true,
+}
+
+// nodeGlobalOnly reports whether a RUN before the install does nothing
+// but global installs that the install cannot need: no package manager
+// or addon helper, and no lifecycle script of the project's own that could
+// call one. The deps stage then leaves it out.
+func (u *Unit) nodeGlobalOnly(s *Step) bool {
+	if s.In.Keyword != "run" || len(s.Commands) == 0 || u.Context == nil || u.Context.Package == nil {
+		return false
+	}
+	for _, life := range []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"} {
+		if _, ok := u.Context.Package.Scripts[life]; ok {
+			return false
+		}
+	}
+	for _, c := range s.Commands {
+		words := 0
+		switch {
+		case c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i" || c.Args[1] == "add") && hasFlag(c.Args, "-g", "--global", "--location=global"):
+			words = 2
+		case c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add":
+			words = 3
+		default:
+			return false
+		}
+		for _, a := range nonFlags(c.Args[words:]) {
+			name := a
+			if i := strings.LastIndex(a, "@"); i > 0 {
+				name = a[:i]
+			}
+			if nodeInstallTools[name] || strings.Contains(a, "$") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// nodeOriginalPrune is the line of a RUN after the install that drops
+// the dev dependencies itself (npm prune --production, pnpm prune --prod,
+// yarn install --production) with no install after it, or 0.
+func (u *Unit) nodeOriginalPrune(install *Step) int {
+	line, after := 0, false
+	for _, s := range u.Steps {
+		if s == install {
+			after = true
+			continue
+		}
+		if !after {
+			continue
+		}
+		for _, c := range s.Commands {
+			if len(c.Args) < 2 {
+				continue
+			}
+			verb := c.Args[1]
+			prod := hasFlag(c.Args, "--production", "--prod", "--omit=dev") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production")
+			switch {
+			case (c.Name() == "npm" || c.Name() == "pnpm") && verb == "prune":
+				if prod {
+					line = s.In.StartLine
+				}
+			case (c.Name() == "npm" || c.Name() == "pnpm") && (verb == "install" || verb == "i" || verb == "ci") && !hasFlag(c.Args, "-g", "--global", "--location=global"),
+				c.Name() == "yarn" && (verb == "install" || strings.HasPrefix(verb, "-")):
+				line = 0
+				if c.Name() == "yarn" && hasFlag(c.Args, "--production", "--prod") && !nodeDevFlagRe.MatchString(" "+strings.Join(c.Args, " ")+" ") {
+					line = s.In.StartLine
+				}
+			}
+		}
+	}
+	return line
+}
+
+// nodeRemovedLater maps what the rm commands of the RUN steps after step
+// i remove (paths or patterns, resolved) to their lines.
+func (u *Unit) nodeRemovedLater(i int) map[string]int {
+	out := map[string]int{}
+	for _, s := range u.Steps[i+1:] {
+		for _, c := range s.Commands {
+			if c.Name() != "rm" && c.Name() != "rimraf" {
+				continue
+			}
+			for _, a := range nonFlags(c.Args[1:]) {
+				if strings.Contains(a, "$") {
+					continue
+				}
+				if _, ok := out[Resolve(c.Dir, a)]; !ok {
+					out[Resolve(c.Dir, a)] = s.In.StartLine
+				}
+			}
+		}
+	}
+	return out
+}
+
+// nodeReplayCopy is the COPY from the build context at step i as the
+// runtime repeats it: the original, or one without the sources a later
+// RUN removes (COPY .npmrc package.json ./ then npm ci && rm -f .npmrc: the
+// token file must not come back in the final image), or nil when nothing
+// is left. why is set when a directory or pattern it copies brings a
+// file a later RUN removes, which a replay cannot leave out.
+func (u *Unit) nodeReplayCopy(i int, s *Step, c *instructions.CopyCommand, lex *shell.Lex) (in *parser.Instruction, reason, note, why string) {
+	reason = "files from the build context, as the original copies them"
+	removed := u.nodeRemovedLater(i)
+	if len(removed) == 0 {
+		return s.In, reason, "", ""
+	}
+	rms := mapKeys(removed)
+	dest, _, _ := lex.ProcessWord(c.DestPath, s.Env)
+	destDir := strings.HasSuffix(dest, "/") || dest == "." || len(c.SourcePaths) > 1
+	d := Resolve(s.Workdir, dest)
+	var keep, dropped []string
+	dropLine := 0
+	for _, src := range c.SourcePaths {
+		clean := strings.TrimPrefix(path.Clean("/"+src), "/")
+		if clean == "" {
+			clean = "."
+		}
+		switch {
+		case strings.ContainsAny(clean, "*?["):
+			for _, r := range rms {
+				if path.Dir(r) != d {
+					continue
+				}
+				ms, _ := fs.Glob(u.Context.FS, path.Join(path.Dir(clean), path.Base(r)))
+				for _, m := range ms {
+					if ok, _ := path.Match(path.Base(clean), path.Base(m)); ok {
+						return nil, "", "", fmt.Sprintf("line %d copies %s, which brings %s, and line %d removes it: a replay of the COPY would bring it back", s.In.StartLine, src, m, removed[r])
+					}
+				}
+			}
+			keep = append(keep, src)
+		case clean == "." || strings.HasSuffix(src, "/") || u.contextIsDir(clean):
+			for _, r := range rms {
+				rel, ok := under(r, d)
+				if !ok {
+					continue
+				}
+				if ms, _ := fs.Glob(u.Context.FS, path.Join(clean, rel)); len(ms) > 0 {
+					return nil, "", "", fmt.Sprintf("line %d copies %s, which brings %s, and line %d removes it: a replay of the COPY would bring it back", s.In.StartLine, src, ms[0], removed[r])
+				}
+			}
+			keep = append(keep, src)
+		default:
+			target := d
+			if destDir {
+				target = path.Join(d, path.Base(clean))
+			}
+			gone := 0
+			for _, r := range rms {
+				if ok, _ := path.Match(r, target); ok {
+					gone = removed[r]
+				} else if _, ok := under(target, r); ok {
+					gone = removed[r]
+				}
+			}
+			if gone == 0 {
+				keep = append(keep, src)
+				continue
+			}
+			dropped = append(dropped, src)
+			if dropLine == 0 {
+				dropLine = gone
+			}
+		}
+	}
+	if len(dropped) == 0 {
+		return s.In, reason, "", ""
+	}
+	note = fmt.Sprintf("the runtime does not get %s: line %d copies it and line %d removes it again", strings.Join(dropped, ", "), s.In.StartLine, dropLine)
+	if len(keep) == 0 {
+		return nil, "", note, ""
+	}
+	words := append(append([]string{}, keep...), c.DestPath)
+	text := strings.Join(words, " ")
+	for _, w := range words {
+		if strings.ContainsAny(w, " \t\"'") {
+			b, _ := json.Marshal(words)
+			text = string(b)
+			break
+		}
+	}
+	if s.In.Node != nil && len(s.In.Node.Flags) > 0 {
+		text = strings.Join(s.In.Node.Flags, " ") + " " + text
+	}
+	return u.File.New("COPY", "COPY "+text), fmt.Sprintf("files from the build context, as line %d copies them, without %s, which line %d removes", s.In.StartLine, strings.Join(dropped, ", "), dropLine), note, ""
 }
 
 // nodeGlobalPrograms are the programs of packages commonly installed
@@ -989,7 +1412,7 @@ var nodeGlobalPrograms = map[string][]string{
 	"ts-node":       {"ts-node", "ts-node-esm", "ts-node-script"},
 }
 
-// nodeGlobalRuns repeats in the runtime the global npm installs whose
+// nodeGlobalRuns repeats in the runtime the global installs whose
 // programs the container runs (its command, and the package.json scripts
 // that command starts); the others (build tools) stay in the builder.
 // When the container runs a script that cannot be read, all are
@@ -1003,7 +1426,7 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 	for _, g := range globals {
 		c := g.Cmd
 		var keep, leave, flags []string
-		for _, a := range c.Args[2:] {
+		for _, a := range c.Args[g.Words:] {
 			if strings.HasPrefix(a, "-") {
 				flags = append(flags, a)
 				continue
@@ -1043,18 +1466,18 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 			if len(leave) > 1 {
 				their = "their"
 			}
-			u.Fact(g.Line, "global npm install of %s stays in the builder: the container's command runs none of %s programs (%s)", strings.Join(leave, ", "), their, strings.Join(bins, ", "))
+			u.Fact(g.Line, "global install of %s stays in the builder: the container's command runs none of %s programs (%s)", strings.Join(leave, ", "), their, strings.Join(bins, ", "))
 		}
 		if len(keep) == 0 {
 			continue
 		}
 		text := strings.Join(c.Args, " ")
 		if len(leave) > 0 {
-			text = strings.Join(append(append(append([]string{}, c.Args[:2]...), flags...), keep...), " ")
+			text = strings.Join(append(append(append([]string{}, c.Args[:g.Words]...), flags...), keep...), " ")
 		}
 		why := fmt.Sprintf("the container's command runs a program of %s, installed globally (outside the app directory): install it again in the runtime", strings.Join(keep, ", "))
 		if opaque != "" {
-			why = fmt.Sprintf("a global npm install lives outside the app directory, and %s: install it again in the runtime", opaque)
+			why = fmt.Sprintf("a global install lives outside the app directory, and %s: install it again in the runtime", opaque)
 		}
 		out = append(out, Gen{In: u.File.New("RUN", "RUN "+text), Why: why, Line: g.Line})
 	}
@@ -1160,7 +1583,9 @@ func (u *Unit) contextFileFor(abs string) (string, bool) {
 }
 
 // nodePrune returns the command that removes dev dependencies, or "".
-func (u *Unit) nodePrune(pm string, n Needs) string {
+// install is the original's dependency install, whose strictness about
+// the lock file a yarn reinstall keeps.
+func (u *Unit) nodePrune(pm string, n Needs, install Command) string {
 	if tool := runsPackageTool(n); tool != "" {
 		c := u.Context
 		switch {
@@ -1192,7 +1617,16 @@ func (u *Unit) nodePrune(pm string, n Needs) string {
 				return ""
 			}
 		}
-		return "yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline"
+		// --frozen-lockfile fails where the original's install would have
+		// updated the lock (--pure-lockfile, or no flag): keep its choice.
+		lock := ""
+		for _, f := range []string{"--frozen-lockfile", "--pure-lockfile"} {
+			if hasFlag(install.Args, f) {
+				lock = " " + f
+				break
+			}
+		}
+		return "yarn install --production" + lock + " --ignore-scripts --prefer-offline"
 	}
 	major, _ := versionParts(u.Base.Version)
 	if major > 0 && major < 16 {
@@ -1289,4 +1723,230 @@ func (u *Unit) nodeWritesOutside(appDir string) (int, string) {
 		}
 	}
 	return 0, ""
+}
+
+// inDir reports whether p is dir or inside it.
+func inDir(p, dir string) bool {
+	_, ok := under(p, dir)
+	return ok
+}
+
+// puppeteerConfigs are the files puppeteer reads its settings from
+// (cosmiconfig's search places), which may move its browser cache.
+var puppeteerConfigs = []string{".puppeteerrc", ".puppeteerrc.json", ".puppeteerrc.yaml", ".puppeteerrc.yml", ".puppeteerrc.js", ".puppeteerrc.cjs", ".puppeteerrc.mjs", "puppeteer.config.js", "puppeteer.config.cjs", "puppeteer.config.mjs", "puppeteer.config.ts"}
+
+// nodePuppeteerCache is the copy of the browser puppeteer downloads when
+// it is installed: from version 19 into ~/.cache/puppeteer (or
+// $PUPPETEER_CACHE_DIR), outside the app directory, so neither the app
+// copy nor node_modules carries it. Before 19 it went into node_modules.
+// why is set when the place cannot be known.
+func (u *Unit) nodePuppeteerCache(install *Step, cmd Command) (*Copy, string) {
+	if u.Context == nil || u.Context.Package == nil {
+		return nil, ""
+	}
+	pj := u.Context.Package
+	spec, direct := pj.Dependencies["puppeteer"]
+	ver, dev, inLock := u.nodeLockVersion("puppeteer")
+	switch {
+	case direct:
+	case pj.DevDependencies["puppeteer"] != "" || !inLock || dev:
+		// A devDependency: the runtime's production node_modules go
+		// without it.
+		return nil, ""
+	}
+	line := install.In.StartLine
+	env := func(k string) (string, bool) {
+		if v, ok := cmd.Env[k]; ok {
+			return v, true
+		}
+		return install.Env.Get(k)
+	}
+	for _, k := range []string{"PUPPETEER_SKIP_DOWNLOAD", "PUPPETEER_SKIP_CHROMIUM_DOWNLOAD"} {
+		if v, ok := env(k); ok && v != "" && v != "false" && v != "0" {
+			u.Fact(line, "puppeteer: %s is set, so the install downloads no browser", k)
+			return nil, ""
+		}
+	}
+	if hasFlag(cmd.Args, "--ignore-scripts") {
+		u.Fact(line, "puppeteer: the install runs no lifecycle scripts, so it downloads no browser")
+		return nil, ""
+	}
+	what := "puppeteer " + ver
+	major := 0
+	if ver != "" {
+		major, _ = versionParts(ver)
+	} else if m, ok := specMajor(spec); ok {
+		major, what = m, "puppeteer "+spec
+	} else {
+		return nil, fmt.Sprintf("package.json depends on puppeteer %q and no lock file gives its version: from version 19 it downloads Chrome into ~/.cache/puppeteer, outside the app directory, so whether the runtime needs that directory is not known", spec)
+	}
+	if major < 19 {
+		u.Fact(line, "%s keeps the browser it downloads in node_modules", what)
+		return nil, ""
+	}
+	for _, f := range puppeteerConfigs {
+		if _, err := fs.Stat(u.Context.FS, f); err == nil {
+			return nil, fmt.Sprintf("the build context has %s, puppeteer's settings, which may move the browser it downloads (cacheDirectory): where it is, outside node_modules, is not known", f)
+		}
+	}
+	if data, err := fs.ReadFile(u.Context.FS, "package.json"); err == nil {
+		var keys map[string]json.RawMessage
+		if json.Unmarshal(data, &keys) == nil && keys["puppeteer"] != nil {
+			return nil, "package.json has puppeteer settings, which may move the browser it downloads (cacheDirectory): where it is, outside node_modules, is not known"
+		}
+	}
+	if _, ok := env("PUPPETEER_DOWNLOAD_PATH"); ok {
+		return nil, fmt.Sprintf("line %d installs %s with PUPPETEER_DOWNLOAD_PATH set: where the browser goes is not known", line, what)
+	}
+	dir := ""
+	if v, ok := env("PUPPETEER_CACHE_DIR"); ok && v != "" {
+		if strings.Contains(v, "$") || !strings.HasPrefix(v, "/") {
+			return nil, fmt.Sprintf("line %d installs %s with PUPPETEER_CACHE_DIR=%s: where the browser goes is not known", line, what, v)
+		}
+		dir = path.Clean(v)
+	} else {
+		home, ok := env("HOME")
+		if !ok {
+			home, ok = u.userHome(install)
+		}
+		if !ok || strings.Contains(home, "$") || !strings.HasPrefix(home, "/") {
+			return nil, fmt.Sprintf("line %d installs %s, which downloads Chrome into the home directory of the user, and that directory is not known", line, what)
+		}
+		dir = path.Join(home, ".cache/puppeteer")
+	}
+	return &Copy{Src: dir, Dst: dir, Line: line,
+		Why: what + " downloaded Chrome there when it was installed, outside node_modules"}, ""
+}
+
+// nodePlaywrightCache is the copy of the browsers `playwright install`
+// downloads: into $PLAYWRIGHT_BROWSERS_PATH, else ~/.cache/ms-playwright,
+// outside the app directory. why is set when they cannot be carried.
+func (u *Unit) nodePlaywrightCache() (c *Copy, line int, why string) {
+	for _, s := range u.Steps {
+		for _, cmd := range s.Commands {
+			if args, ok := nodeExecTool(cmd); ok {
+				cmd.Args = args
+			}
+			if cmd.Name() != "playwright" {
+				continue
+			}
+			args := nonFlags(cmd.Args[1:])
+			if len(args) == 0 || args[0] != "install" && args[0] != "install-deps" {
+				continue
+			}
+			line = s.In.StartLine
+			if args[0] == "install-deps" || hasFlag(cmd.Args, "--with-deps") {
+				return nil, line, fmt.Sprintf("line %d runs %s, which installs the browsers' system libraries with the package manager: the runtime would need them too, and which they are is not known here", line, strings.Join(cmd.Args, " "))
+			}
+			env := func(k string) (string, bool) {
+				if v, ok := cmd.Env[k]; ok {
+					return v, true
+				}
+				return s.Env.Get(k)
+			}
+			dir := ""
+			if v, ok := env("PLAYWRIGHT_BROWSERS_PATH"); ok && v != "" {
+				if v == "0" {
+					// Inside node_modules of the builder, which the deps
+					// stage does not repeat.
+					return nil, line, fmt.Sprintf("line %d runs %s with PLAYWRIGHT_BROWSERS_PATH=0, which puts the browsers in node_modules after the install", line, strings.Join(cmd.Args, " "))
+				}
+				if strings.Contains(v, "$") || !strings.HasPrefix(v, "/") {
+					return nil, line, fmt.Sprintf("line %d runs %s with PLAYWRIGHT_BROWSERS_PATH=%s: where the browsers go is not known", line, strings.Join(cmd.Args, " "), v)
+				}
+				dir = path.Clean(v)
+			} else {
+				home, ok := env("HOME")
+				if !ok {
+					home, ok = u.userHome(s)
+				}
+				if !ok || strings.Contains(home, "$") || !strings.HasPrefix(home, "/") {
+					return nil, line, fmt.Sprintf("line %d runs %s, which downloads the browsers into the home directory of the user, and that directory is not known", line, strings.Join(cmd.Args, " "))
+				}
+				dir = path.Join(home, ".cache/ms-playwright")
+			}
+			return &Copy{Src: dir, Dst: dir, Line: line,
+				Why: fmt.Sprintf("line %d runs %s, which downloads the browsers there, outside the app directory", line, strings.Join(cmd.Args, " "))}, line, ""
+		}
+	}
+	return nil, 0, ""
+}
+
+// userHome is the home directory of the USER in force at step s, when it
+// is one the node images define.
+func (u *Unit) userHome(s *Step) (string, bool) {
+	user := ""
+	for _, x := range u.Steps {
+		if x == s {
+			break
+		}
+		if c, ok := x.In.Command.(*instructions.UserCommand); ok {
+			user = c.User
+		}
+	}
+	switch name, _, _ := strings.Cut(user, ":"); name {
+	case "", "root", "0":
+		return "/root", true
+	case "node", "1000":
+		return "/home/node", true
+	}
+	return "", false
+}
+
+// specMajor is the lowest major version a package.json version range
+// allows when that is plain (21, ^21.3.8, ~21.3, 21.x, >=21).
+func specMajor(spec string) (int, bool) {
+	s := strings.TrimSpace(spec)
+	for _, p := range []string{">=", "^", "~", "=", "v"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	if strings.ContainsAny(s, " |<>*") {
+		return 0, false
+	}
+	major, _ := versionParts(s)
+	return major, major > 0
+}
+
+// nodeLockVersion is the version of a package the lock file of the build
+// context resolves, and whether the npm lock marks it a dev dependency.
+func (u *Unit) nodeLockVersion(name string) (version string, dev, found bool) {
+	c := u.Context
+	switch c.Lockfile {
+	case "package-lock.json", "npm-shrinkwrap.json":
+		data, err := fs.ReadFile(c.FS, c.Lockfile)
+		if err != nil {
+			return "", false, false
+		}
+		var lock struct {
+			Packages map[string]struct {
+				Version string `json:"version"`
+				Dev     bool   `json:"dev"`
+			} `json:"packages"`
+			Dependencies map[string]struct {
+				Version string `json:"version"`
+				Dev     bool   `json:"dev"`
+			} `json:"dependencies"`
+		}
+		if json.Unmarshal(data, &lock) != nil {
+			return "", false, false
+		}
+		if p, ok := lock.Packages["node_modules/"+name]; ok {
+			return p.Version, p.Dev, true
+		}
+		if p, ok := lock.Dependencies[name]; ok {
+			return p.Version, p.Dev, true
+		}
+	case "yarn.lock":
+		data, err := fs.ReadFile(c.FS, c.Lockfile)
+		if err != nil {
+			return "", false, false
+		}
+		// yarn.lock does not say which entries are dev dependencies: only
+		// a direct dependency counts as found.
+		re := regexp.MustCompile(`(?m)^"?` + regexp.QuoteMeta(name) + `@[^\n]*:\n\s+version:? "?([0-9][^"\s]*)`)
+		if m := re.FindSubmatch(data); m != nil {
+			return string(m[1]), false, c.Package.Dependencies[name] != ""
+		}
+	}
+	return "", false, false
 }

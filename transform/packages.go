@@ -125,7 +125,8 @@ var devToRuntime = map[string]map[string]string{
 	"liblapack-dev":              {"*": "liblapack3"},
 	// A compiler, not headers, but what it compiled links its run-time
 	// library, which slim images lack (gcc 8 and later: libgfortran5).
-	"gfortran": {"*": "libgfortran5", "bionic": "libgfortran4"},
+	"gfortran":    {"*": "libgfortran5", "bionic": "libgfortran4"},
+	"libvips-dev": {"buster": "libvips42", "bullseye": "libvips42", "bookworm": "libvips42", "trixie": "libvips42t64", "focal": "libvips42", "jammy": "libvips42", "noble": "libvips42t64"},
 }
 
 // headerOnly are -dev packages whose library every runtime image has
@@ -174,7 +175,8 @@ var passPackages = &Pass{
 Compilers, headers and download tools stay in the builder; a -dev package a native build linked
 against becomes its run-time library (libpq-dev -> libpq5, zlib1g-dev -> zlib1g, per Debian
 release); other packages the Dockerfile installed (an image tool, fonts) are installed again;
-curl or wget called by HEALTHCHECK, CMD or ENTRYPOINT are installed, because slim images lack them.
+curl or wget called by HEALTHCHECK, CMD or ENTRYPOINT are installed, because slim images lack them
+(not wget on alpine, whose busybox has it).
 ca-certificates and tzdata the Dockerfile installed are installed again, and a Go program on a
 Debian slim runtime gets ca-certificates (and tzdata on trixie, where slim lacks it) because the
 golang image had them. A runtime without a package manager (distroless) is then replaced by the
@@ -301,6 +303,11 @@ slim Debian image of the builder's release.`,
 			}
 		}
 		for tool, line := range needs.Tools {
+			if tool == "wget" && (p.Runtime.Libc == "musl" || p.Runtime.Family == "alpine") {
+				// Alpine's busybox has a wget applet.
+				u.Fact(line, "line %d calls wget, which busybox provides in %s", line, p.Runtime.Ref)
+				continue
+			}
 			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
 		}
 		// A tool the Dockerfile installed and the container's script calls
