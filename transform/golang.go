@@ -149,19 +149,48 @@ same release as the builder.`,
 			plan.Runtime = ParseImage(ref, ref)
 			u.Fact(u.Stage.From.StartLine, "runtime %s: same musl libc as the builder (%s)", ref, u.runtimeReason(static, needs))
 		default:
+			why := "same Debian release as the builder"
 			if rel == "" {
 				if !static {
-					u.Skip(u.Stage.From.StartLine, "cgo binary, and the Debian release of %s is unknown: name it in the tag (e.g. -bookworm) so the runtime can match its glibc", u.Base.Expanded)
-					return nil
+					if dev := u.releaseBoundDev(); dev != "" {
+						u.Skip(u.Stage.From.StartLine, "cgo binary, and the Debian release of %s is unknown, while the library of %s has a different name (soname) per release: name the release in the tag (e.g. -bookworm)", u.Base.Expanded, dev)
+						return nil
+					}
+					why = "the builder's Debian release is unknown, and glibc runs a program built against an older glibc: the newest Debian release the golang images use (" + newestGolangRelease + ")"
 				}
-				rel = "bookworm"
+				rel = newestGolangRelease
+				if static {
+					rel = "bookworm"
+				}
 			}
 			ref := "debian:" + rel + "-slim"
 			plan.Runtime = ParseImage(ref, ref)
-			u.Fact(u.Stage.From.StartLine, "runtime %s: same Debian release as the builder (%s)", ref, u.runtimeReason(static, needs))
+			u.Fact(u.Stage.From.StartLine, "runtime %s: %s (%s)", ref, why, u.runtimeReason(static, needs))
 		}
 		return nil
 	},
+}
+
+// newestGolangRelease is the newest Debian release of the golang images
+// (2026-11): a glibc program built on any earlier one runs there.
+const newestGolangRelease = "trixie"
+
+// releaseBoundDev returns a -dev package the Dockerfile installs whose
+// run-time library is named per release: a program linked against it needs
+// that release's soname.
+func (u *Unit) releaseBoundDev() string {
+	for _, s := range u.Steps {
+		for _, p := range s.Installs {
+			m := devToRuntime[p]
+			if m == nil {
+				continue
+			}
+			if _, any := m["*"]; !any || len(m) > 1 {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func (u *Unit) runtimeReason(static bool, n Needs) string {
