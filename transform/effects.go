@@ -146,11 +146,18 @@ func (u *Unit) carryEffects() {
 			return covered(x)
 		}
 		if nonRoot && seenMkdir[x] {
+			for _, c := range p.Copies {
+				if _, in := under(path.Clean(c.Dst), x); in && c.Replay == nil {
+					// The app's own directory: the copies into it make
+					// it, and the split gives it its owner.
+					return true
+				}
+			}
 			if owner, _ := u.recursiveChown(x, 0); owner != "" {
 				return covered(x)
 			}
 		}
-		for _, b := range buildOnlyPlaces {
+		for _, b := range append(buildOnlyPlaces, p.LeftPaths...) {
 			if _, ok := under(x, b); ok {
 				return true
 			}
@@ -275,8 +282,20 @@ func (u *Unit) carryDotenv(add func(kind effect, x, why string, line int)) {
 
 // commandEffects reports the paths a command is known to write.
 func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why string, line int)) {
-	if len(c.Args) == 0 || c.Dynamic {
+	if len(c.Args) == 0 {
 		return
+	}
+	if c.Dynamic {
+		// ln -snf /usr/share/zoneinfo/$TZ /etc/localtime: what the
+		// variables hold (ENV, ARG defaults, the RUN's own) is known.
+		words := make([]string, len(c.Args))
+		for i, a := range c.Args {
+			words[i] = expandVars(a, s.Env, c.Env)
+			if strings.ContainsAny(words[i], "$`") {
+				return
+			}
+		}
+		c.Args = words
 	}
 	line := s.In.StartLine
 	args := c.Args[1:]
@@ -317,21 +336,34 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			}
 			add(effWrite, target, why("writes"), line)
 		}
-	case "chmod", "chown", "chgrp":
-		// COPY --from keeps a file's mode and owner, so the changed file
-		// must be the builder's.
-		if ops := nonFlags(args); len(ops) >= 2 {
+	case "chmod":
+		// COPY --from keeps a file's mode, so a file made executable must
+		// be the builder's. Owners are the split's business (--chown), and
+		// a recursive change is about a directory copied anyway.
+		if ops := nonFlags(args); len(ops) >= 2 && !hasFlag(args, "-R", "--recursive") {
 			for _, f := range ops[1:] {
-				add(effWrite, at(f), why("changes the mode or owner of"), line)
+				add(effWrite, at(f), why("changes the mode of"), line)
 			}
 		}
 	case "crontab":
-		if ops := nonFlags(args); len(ops) == 1 && ops[0] != "-" {
-			user := "root"
-			if v, ok := optValue(args, 'u', ""); ok {
-				user = v
-			} else if x, _ := u.userAt(s); x != "" {
-				user, _, _ = strings.Cut(x, ":")
+		user, ops := "", []string{}
+		for i := 0; i < len(args); i++ {
+			switch a := args[i]; {
+			case a == "-u" && i+1 < len(args):
+				user = args[i+1]
+				i++
+			case strings.HasPrefix(a, "-u") && len(a) > 2:
+				user = a[2:]
+			case !strings.HasPrefix(a, "-"):
+				ops = append(ops, a)
+			}
+		}
+		if len(ops) == 1 && ops[0] != "-" {
+			if user == "" {
+				user = "root"
+				if x, _ := u.userAt(s); x != "" {
+					user, _, _ = strings.Cut(x, ":")
+				}
 			}
 			spool := "/var/spool/cron/crontabs/" // Debian's cron
 			if u.Base.Libc == "musl" {
@@ -340,7 +372,18 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			add(effWrite, spool+user, why("installs the crontab in"), line)
 		}
 	case "update-ca-certificates":
-		add(effWrite, "/etc/ssl/certs", why("rebuilds the certificate store in"), line)
+		u.rebuildCertificates(line)
+	case "a2enmod", "a2ensite", "a2enconf", "a2dismod", "a2dissite", "a2disconf":
+		// Debian's apache keeps the enabled set as links in these
+		// directories; a directory copy keeps links as links.
+		dir := "conf-enabled"
+		switch {
+		case strings.HasSuffix(name, "mod"):
+			dir = "mods-enabled"
+		case strings.HasSuffix(name, "site"):
+			dir = "sites-enabled"
+		}
+		add(effWrite, "/etc/apache2/"+dir, why("changes"), line)
 	case "curl":
 		if v, ok := optValue(args, 'o', "--output"); ok {
 			add(effDownload, at(v), why("downloads"), line)
@@ -392,6 +435,27 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 	}
 }
 
+// rebuildCertificates repeats update-ca-certificates in the runtime, after
+// the copies that bring the added certificates: the store in /etc/ssl/certs
+// is the runtime image's own (its release's bundle, its links), so it is
+// rebuilt there rather than copied. Without a shell, the builder's bundle
+// file is copied, which is what programs on a distroless image read.
+func (u *Unit) rebuildCertificates(line int) {
+	p := u.Plan
+	for _, g := range p.RuntimeTail {
+		if firstText(g.In) == "RUN update-ca-certificates" {
+			return
+		}
+	}
+	if p.Runtime.Family == "distroless" || p.Runtime.Ref == "scratch" {
+		p.Copies = append(p.Copies, Copy{Src: "/etc/ssl/certs/ca-certificates.crt", Dst: "/etc/ssl/certs/ca-certificates.crt", Line: line,
+			Why: fmt.Sprintf("line %d added certificates to the store; %s has no shell to rebuild it, so the builder's bundle comes along", line, p.Runtime.Ref)})
+		return
+	}
+	p.RuntimeTail = append(p.RuntimeTail, Gen{In: u.File.New("RUN", "RUN update-ca-certificates"), Line: line,
+		Why: fmt.Sprintf("line %d added certificates to the store: the runtime rebuilds its own store with them", line)})
+}
+
 // runsProjectCode reports a command that runs code of the project, whose
 // writes cannot be known.
 func runsProjectCode(c Command) bool {
@@ -399,6 +463,9 @@ func runsProjectCode(c Command) bool {
 	switch {
 	case strings.HasPrefix(name, "python"), name == "node", name == "ruby", name == "php", name == "java", name == "rails", name == "rake":
 		// Installers and build tools run through the interpreter are known.
+		if v, _ := composerVerb(c); v != "" {
+			return false // composer writes its cache, which stays behind on purpose
+		}
 		if len(c.Args) > 2 && c.Args[1] == "-m" && (c.Args[2] == "pip" || c.Args[2] == "venv" || c.Args[2] == "virtualenv" || c.Args[2] == "compileall") {
 			return false
 		}

@@ -49,7 +49,7 @@ func (s *cScan) nim(st *Step, c Command, dir string) {
 			s.nimbleBuild(st, c, dir, rest)
 			return
 		case "install":
-			if len(nonFlags(rest)) == 0 {
+			if len(nonFlags(rest)) == 0 && !hasFlag(rest, "--depsOnly", "-d", "--deps-only") {
 				s.nimLine = line
 				s.nimUnknown = fmt.Sprintf("line %d runs nimble install: it puts the project's binaries in ~/.nimble/bin, which is not followed yet", line)
 			}

@@ -89,7 +89,7 @@ var devToRuntime = map[string]map[string]string{
 	"libsodium-dev":              {"*": "libsodium23"},
 	"libjemalloc-dev":            {"*": "libjemalloc2"},
 	"libuv1-dev":                 {"bookworm": "libuv1", "bullseye": "libuv1", "trixie": "libuv1t64", "jammy": "libuv1", "noble": "libuv1t64"},
-	"libevent-dev":               {"bookworm": "libevent-2.1-7", "bullseye": "libevent-2.1-7", "trixie": "libevent-2.1-7t64", "jammy": "libevent-2.1-7", "noble": "libevent-2.1-7t64"},
+	"libevent-dev":               {"bookworm": "libevent-2.1-7", "bullseye": "libevent-2.1-7", "trixie": "libevent-2.1-7t64", "jammy": "libevent-2.1-7", "noble": "libevent-2.1-7t64", "focal": "libevent-2.1-7", "buster": "libevent-2.1-6", "bionic": "libevent-2.1-6"},
 	"libmagic-dev":               {"bookworm": "libmagic1", "bullseye": "libmagic1", "trixie": "libmagic1t64", "jammy": "libmagic1", "noble": "libmagic1t64"},
 	"libwebp-dev":                {"bookworm": "libwebp7", "trixie": "libwebp7", "bullseye": "libwebp6", "jammy": "libwebp7", "noble": "libwebp7"},
 	"libfreetype-dev":            {"*": "libfreetype6"},
@@ -317,6 +317,17 @@ slim Debian image of the builder's release.`,
 				for _, pkg := range s.Installs {
 					if slimMissingTools[pkg] && words[pkg] && !purged[pkg] {
 						want[pkg] = reason{fmt.Sprintf("line %d installs %s and %s calls it", s.In.StartLine, pkg, script), s.In.StartLine}
+					}
+				}
+			}
+		}
+		// update-ca-certificates runs again in the runtime (effects pass):
+		// ca-certificates provides it.
+		for _, s := range u.Steps {
+			for _, c := range s.Commands {
+				if c.Name() == "update-ca-certificates" && p.Replays[s.In] == "" {
+					if _, ok := want["ca-certificates"]; !ok {
+						want["ca-certificates"] = reason{fmt.Sprintf("line %d adds certificates with update-ca-certificates, which the runtime runs again", s.In.StartLine), s.In.StartLine}
 					}
 				}
 			}

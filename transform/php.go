@@ -102,6 +102,22 @@ a RUN left in the builder installed, are skips.`,
 			runs[w] = true
 		}
 
+		// composer's home and cache stay behind, whatever made them.
+		for _, k := range []string{"COMPOSER_HOME", "COMPOSER_CACHE_DIR"} {
+			if v, ok := first.Env.Get(k); ok && path.IsAbs(v) && !strings.Contains(v, "$") && !inApp(v) {
+				plan.LeftPaths = append(plan.LeftPaths, path.Clean(v))
+			}
+		}
+		plan.LeftPaths = append(plan.LeftPaths, "/root/.composer", "/root/.cache/composer", "/root/.config/composer")
+		leftPath := func(x string) bool {
+			for _, l := range plan.LeftPaths {
+				if _, ok := under(path.Clean(x), l); ok {
+					return true
+				}
+			}
+			return false
+		}
+
 		lex := shell.NewLex(u.File.Escape)
 		started := false // the app has been copied in (or composer ran)
 		var left []string
@@ -140,8 +156,26 @@ a RUN left in the builder installed, are skips.`,
 					continue
 				}
 				var dests []string
+				composerFile, credentials := false, false
 				for _, src := range sd.SourcePaths {
 					dests = append(dests, path.Join(d, path.Base(src)))
+					switch path.Base(src) {
+					case "composer", "composer.phar":
+						composerFile = true
+					case "auth.json":
+						credentials = true
+					}
+				}
+				if composerFile || credentials || leftPath(d) {
+					// composer itself, or its credentials (auth.json in
+					// COMPOSER_HOME): the builder alone needs them.
+					plan.Left[s.In] = true
+					if composerFile {
+						leave("composer", line)
+					} else {
+						leave("composer's credentials", line)
+					}
+					continue
 				}
 				if started {
 					copiedAfter = append(copiedAfter, append(dests, path.Clean(d))...)
@@ -157,6 +191,10 @@ a RUN left in the builder installed, are skips.`,
 				continue
 			}
 			if s.In.Keyword != "run" {
+				continue
+			}
+			if !started && phpOwnershipOnly(s) {
+				plan.Replays[s.In] = fmt.Sprintf("line %d creates users or directories and sets their owners before the app is copied in", line)
 				continue
 			}
 			switch kind := u.phpRunKind(s, inApp, runs); {
@@ -201,7 +239,7 @@ a RUN left in the builder installed, are skips.`,
 		kept := app[:0]
 		for _, c := range app {
 			made := strings.HasPrefix(c.Why, "a directory the image needs") && replayedLines[c.Line]
-			if !replayed[path.Clean(c.Src)] && !made {
+			if !replayed[path.Clean(c.Src)] && !made && !leftPath(c.Src) {
 				kept = append(kept, c)
 			}
 		}
@@ -257,6 +295,27 @@ func (u *Unit) phpFromPackages() bool {
 // phpImageWorkdir is the WORKDIR every variant of the official php image
 // sets (docker-library/php).
 const phpImageWorkdir = "/var/www/html"
+
+func init() {
+	// docker-library/php: every variant works in /var/www/html behind
+	// docker-php-entrypoint; the command depends on the variant.
+	familyConfigs["php"] = func(im Image) BaseConfig {
+		cmd := []string{"php", "-a"}
+		deps := "autoconf dpkg-dev file g++ gcc libc-dev make pkg-config re2c"
+		if strings.Contains(im.Variant, "alpine") {
+			deps = "autoconf dpkg-dev dpkg file g++ gcc libc-dev make pkgconf re2c"
+		}
+		env := []string{stdPath, "PHPIZE_DEPS=" + deps, "PHP_INI_DIR=/usr/local/etc/php", "PHP_VERSION=" + im.Version}
+		switch {
+		case strings.Contains(im.Variant, "apache"):
+			cmd = []string{"apache2-foreground"}
+			env = append(env, "APACHE_CONFDIR=/etc/apache2", "APACHE_ENVVARS=/etc/apache2/envvars")
+		case strings.Contains(im.Variant, "fpm"):
+			cmd = []string{"php-fpm"}
+		}
+		return BaseConfig{Env: env, WorkingDir: phpImageWorkdir, Entrypoint: []string{"docker-php-entrypoint"}, Cmd: cmd}
+	}
+}
 
 // phpToolImage reports whether COPY --from=from in a stage built FROM base
 // takes a build tool the PHP pass knows: composer, which stays in the
@@ -441,6 +500,23 @@ func apkVirtuals(s *Step) []string {
 		}
 	}
 	return out
+}
+
+// phpOwnershipOnly reports whether a RUN only creates users and
+// directories and sets owners and modes: the runtime repeats it even when
+// it names the app's directory, which the app copy fills later.
+func phpOwnershipOnly(s *Step) bool {
+	if len(s.Commands) == 0 {
+		return false
+	}
+	for _, c := range s.Commands {
+		switch c.Name() {
+		case "mkdir", "chown", "chmod", "chgrp", "useradd", "adduser", "addgroup", "groupadd", "usermod", "groupmod", "true", "set":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // phpRunKind classifies a RUN of a PHP image.

@@ -43,6 +43,9 @@ type Plan struct {
 	// Left are instructions the ecosystem pass leaves in the builder on
 	// purpose (fetching composer): nothing they write reaches the runtime.
 	Left map[*parser.Instruction]bool
+	// LeftPaths are directories of build tools (composer's home and
+	// cache) that nothing carries into the runtime.
+	LeftPaths []string
 	// AddedPath are PATH entries the rewrite adds (a venv's bin).
 	AddedPath []string
 	// Packages are system packages the ecosystem pass knows the program

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -96,6 +97,16 @@ reason.`,
 				Line: py.first.In.StartLine})
 		} else {
 			u.Fact(py.venvLine, "the Dockerfile installs into its own virtual environment %s", venv)
+		}
+		if py.venv == "" {
+			for _, st := range u.Steps {
+				for _, c := range st.Commands {
+					if c.Name() == "crontab" || slices.Contains(st.Installs, "cron") {
+						u.Skip(st.In.StartLine, "line %d sets up cron, whose jobs run without the image's ENV PATH: they would not find the packages moved into %s", st.In.StartLine, venvDir)
+						return nil
+					}
+				}
+			}
 		}
 		u.Fact(py.first.In.StartLine, "%s installs the packages into %s", py.tool, venv)
 		app, why := u.appCopies(venv)

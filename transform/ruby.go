@@ -39,6 +39,7 @@ would not run in the runtime stage.`,
 		}
 		var first *Step
 		gemDir, gemWhy := "", ""
+		relPath := "" // a relative bundle path, resolved where bundle install runs
 		for _, s := range u.Steps {
 			for _, c := range s.Commands {
 				args := c.Args
@@ -54,10 +55,21 @@ would not run in the runtime stage.`,
 						rest = rest[1:]
 					}
 					if len(rest) == 2 && rest[0] == "path" {
-						gemDir, gemWhy = Resolve(c.Dir, rest[1]), fmt.Sprintf("line %d sets bundler's path", s.In.StartLine)
+						gemWhy = fmt.Sprintf("line %d sets bundler's path", s.In.StartLine)
+						if path.IsAbs(rest[1]) {
+							gemDir, relPath = rest[1], ""
+						} else {
+							// Bundler reads a relative path against the app
+							// root (the Gemfile's directory), not where the
+							// config was set.
+							gemDir, relPath = "", rest[1]
+						}
 					}
 					continue
 				case name == "bundle" && (args[1] == "install" || args[1] == "update"):
+					if relPath != "" && gemDir == "" {
+						gemDir = Resolve(c.Dir, relPath)
+					}
 					for i, a := range args {
 						if a == "--path" && i+1 < len(args) {
 							gemDir, gemWhy = Resolve(c.Dir, args[i+1]), fmt.Sprintf("line %d installs with --path", s.In.StartLine)

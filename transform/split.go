@@ -126,14 +126,26 @@ runtime's working directory back to its user.`,
 				userRuns[s] = true
 			}
 		}
+		userWhy := map[*Step]string{}
+		if why, line := u.chownOwners(p, userRuns, userWhy); why != "" {
+			u.Skip(line, "%s", why)
+			return nil
+		}
 		var restated []*parser.Instruction
 		workdirOf := map[*parser.Instruction]string{} // the runtime's WORKDIRs, by their path
+		movedWorkdir := map[string]bool{}             // WORKDIRs a COPY --chown now makes
+		rtConfig, _ := ConfigOf(p.Runtime)
+		runtimeBaseDir := normDir(rtConfig.WorkingDir)
 		var deferredUser *Step
 		var deferredShell []*Step
 		for _, s := range head {
 			if userRuns[s] {
-				restated = append(restated, u.annotate(cloneRaw(s.In), "creates USER "+needs.User+" again"))
-				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it creates USER %s", s.In.StartLine, needs.User)
+				why := userWhy[s]
+				if why == "" {
+					why = "creates USER " + needs.User + " again"
+				}
+				restated = append(restated, u.annotate(cloneRaw(s.In), why))
+				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it %s", s.In.StartLine, strings.TrimSuffix(why, " again"))
 				continue
 			}
 			if why := p.Replays[s.In]; why != "" {
@@ -206,11 +218,14 @@ runtime's working directory back to its user.`,
 			cp := u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why)
 			out = append(out, cp)
 			if chown != "" {
-				out = u.workdirAfterChown(out, workdirOf, path.Clean(c.Dst))
+				var moved bool
+				if out, moved = u.workdirAfterChown(out, workdirOf, path.Clean(c.Dst), runtimeBaseDir); moved {
+					movedWorkdir[path.Clean(c.Dst)] = true
+				}
 			}
 			u.decide(ActAdd, c.Line, 0, nil, "COPY --from=%s %s: %s", from, c.Src, c.Why)
 		}
-		if in := u.chownWorkdir(p, out); in != nil {
+		if in := u.chownWorkdir(p, movedWorkdir); in != nil {
 			out = append(out, in)
 		}
 		for _, g := range p.RuntimeTail {
@@ -380,52 +395,159 @@ func splitSecrets(c *instructions.EnvCommand) (keep, dropped []string) {
 	return keep, dropped
 }
 
-// chownWorkdir gives the runtime's WORKDIR the owner the original's chown
-// gave it, when no copy made the directory (only files inside it came
-// from the builder): WORKDIR creates it root's, and a program running as
-// that user may write there.
-func (u *Unit) chownWorkdir(p *Plan, out []*parser.Instruction) *parser.Instruction {
+// chownWorkdir gives the runtime's working directory, and the directories
+// above it the same chown covered, the owner the original's chown gave
+// them, unless a COPY --chown made it (moved): WORKDIR creates directories
+// root's, and a program running as that user may write there.
+func (u *Unit) chownWorkdir(p *Plan, moved map[string]bool) *parser.Instruction {
 	wd := normDir(u.finalWorkdir())
-	if wd == "" || wd == "/" {
+	if wd == "" || wd == "/" || moved[wd] {
 		return nil
 	}
 	owner, line := u.recursiveChown(wd, 0)
 	if owner == "" {
 		return nil
 	}
-	for _, c := range p.Copies {
-		if c.Replay == nil && path.Clean(c.Dst) == wd {
-			return nil // the COPY made it, with the owner
+	dirs := []string{wd}
+	for d := path.Dir(wd); d != "/"; d = path.Dir(d) {
+		if o, _ := u.recursiveChown(d, 0); o != owner {
+			break
 		}
+		dirs = append([]string{d}, dirs...)
 	}
 	if p.Runtime.Family == "distroless" || p.Runtime.Ref == "scratch" {
 		u.Warn(line, "line %d gives %s to %s, but %s has no shell to do the same: the directory stays root's in the runtime", line, wd, owner, p.Runtime.Ref)
 		return nil
 	}
-	u.decide(ActAdd, line, 0, nil, "RUN chown %s %s: line %d gave the working directory to %s, and WORKDIR creates it root's", owner, wd, line, owner)
-	return u.annotate(u.File.New("RUN", "RUN chown "+owner+" "+quotePath(wd)), "the working directory's owner, as the original's chown left it")
+	var quoted []string
+	for _, d := range dirs {
+		quoted = append(quoted, quotePath(d))
+	}
+	u.decide(ActAdd, line, 0, nil, "RUN chown %s %s: line %d gave the working directory to %s, and WORKDIR creates it root's", owner, strings.Join(dirs, " "), line, owner)
+	return u.annotate(u.File.New("RUN", "RUN chown "+owner+" "+strings.Join(quoted, " ")), "the working directory's owner, as the original's chown left it")
 }
 
 // workdirAfterChown moves a WORKDIR of the runtime stage that creates dst
 // to after the COPY --chown just appended: a directory WORKDIR made stays
 // root's, since COPY changes the owner of what it copies into a directory
 // but not of the directory; a COPY that makes the directory gives it the
-// owner. Only when no RUN between them could depend on the directory.
-func (u *Unit) workdirAfterChown(out []*parser.Instruction, workdirOf map[*parser.Instruction]string, dst string) []*parser.Instruction {
+// owner. It does not move past a RUN of the original's, which may depend
+// on the directory; the package installs the rewrite adds do not.
+func (u *Unit) workdirAfterChown(out []*parser.Instruction, workdirOf map[*parser.Instruction]string, dst, baseDir string) ([]*parser.Instruction, bool) {
 	last := len(out) - 1
 	for i := last - 1; i >= 0; i-- {
 		in := out[i]
-		if in.Keyword == "from" || in.Keyword == "run" {
-			return out
+		if in.Keyword == "from" {
+			// No WORKDIR made it first: the COPY does, with the owner,
+			// unless the runtime image has it already.
+			return out, dst != baseDir
+		}
+		if in.Keyword == "run" && in.Raw != nil || in.Keyword == "copy" && in.Raw != nil {
+			return out, false
 		}
 		if workdirOf[in] != dst {
 			continue
 		}
 		moved := append(append(append([]*parser.Instruction{}, out[:i]...), out[i+1:]...), in)
 		u.decide(ActAdd, 0, 0, nil, "WORKDIR %s after the COPY --chown that makes it: a directory WORKDIR creates stays root's, one the COPY creates gets the owner the original's chown gave it", dst)
-		return moved
+		return moved, true
 	}
-	return out
+	return out, false
+}
+
+// chownOwners makes sure the runtime has every user and group a COPY
+// --chown names: one a RUN of nothing but user setup creates is created
+// again (userRuns), one made with other work is named by the number the
+// RUN gave it; otherwise the reason is returned. BuildKit resolves the
+// names in the runtime's /etc/passwd and fails the build without them.
+func (u *Unit) chownOwners(p *Plan, userRuns map[*Step]bool, userWhy map[*Step]string) (string, int) {
+	pure, _ := u.userSetupRuns()
+	isPure := map[*Step]bool{}
+	for _, s := range pure {
+		isPure[s] = true
+	}
+	for i := range p.Copies {
+		c := &p.Copies[i]
+		if c.Replay != nil {
+			continue
+		}
+		if c.Chown == "" {
+			owner, line := u.recursiveChown(c.Src, c.Line)
+			if owner == "" {
+				continue
+			}
+			c.Chown, c.Line = owner, line
+		}
+		user, group, hasGroup := strings.Cut(c.Chown, ":")
+		names := []*string{&user}
+		if hasGroup {
+			names = append(names, &group)
+		}
+		for _, name := range names {
+			n := *name
+			if n == "" || isNumeric(n) || strings.Contains(n, "$") || knownUser(p.Runtime.Family, n) {
+				continue
+			}
+			s, id := u.accountMaker(n)
+			switch {
+			case s == nil:
+				return fmt.Sprintf("COPY --chown=%s names %s, which this Dockerfile does not create and %s may lack", c.Chown, n, p.Runtime.Ref), c.Line
+			case p.Replays[s.In] != "" || userRuns[s]:
+			case isPure[s]:
+				userRuns[s] = true
+				userWhy[s] = "creates " + n + ", whom a COPY --chown names"
+			case id != "":
+				*name = id
+			default:
+				return fmt.Sprintf("COPY --chown=%s needs %s in the runtime stage, and line %d creates it together with other work: cannot repeat it alone", c.Chown, n, s.In.StartLine), s.In.StartLine
+			}
+		}
+		c.Chown = user
+		if hasGroup {
+			c.Chown += ":" + group
+		}
+	}
+	return "", 0
+}
+
+// accountMaker finds the step that creates the user or group name
+// (useradd, adduser, groupadd, addgroup), with the number it gives it.
+func (u *Unit) accountMaker(name string) (*Step, string) {
+	valued := map[string]bool{"-u": true, "--uid": true, "-g": true, "--gid": true, "-G": true, "--groups": true,
+		"-d": true, "--home-dir": true, "--home": true, "-h": true, "-s": true, "--shell": true, "-c": true, "--comment": true,
+		"--gecos": true, "--ingroup": true, "-k": true, "-K": true, "-p": true, "-e": true, "-f": true, "-b": true}
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			switch c.Name() {
+			case "useradd", "adduser", "groupadd", "addgroup":
+			default:
+				continue
+			}
+			var ops []string
+			id := ""
+			for i := 1; i < len(c.Args); i++ {
+				a := c.Args[i]
+				if valued[a] && i+1 < len(c.Args) {
+					if (a == "-u" || a == "--uid") && c.Name() != "groupadd" && c.Name() != "addgroup" ||
+						(a == "-g" || a == "--gid") && (c.Name() == "groupadd" || c.Name() == "addgroup") {
+						id = c.Args[i+1]
+					}
+					i++
+					continue
+				}
+				if !strings.HasPrefix(a, "-") {
+					ops = append(ops, a)
+				}
+			}
+			if len(ops) > 0 && ops[len(ops)-1] == name || len(ops) == 1 && ops[0] == name {
+				if !isNumeric(id) {
+					id = ""
+				}
+				return s, id
+			}
+		}
+	}
+	return nil, ""
 }
 
 func cloneRaw(in *parser.Instruction) *parser.Instruction {
