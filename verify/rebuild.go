@@ -41,8 +41,8 @@ var dependencyDirs = map[string]bool{"vendor": true, "node_modules": true, ".git
 var lineComment = map[string]string{
 	".go": "//", ".js": "//", ".mjs": "//", ".cjs": "//", ".ts": "//", ".mts": "//", ".cts": "//",
 	".jsx": "//", ".tsx": "//", ".java": "//", ".kt": "//", ".rs": "//", ".c": "//", ".h": "//",
-	".cc": "//", ".cpp": "//", ".cs": "//", ".swift": "//", ".scala": "//",
-	".py": "#", ".rb": "#", ".sh": "#", ".pl": "#", ".yaml": "#", ".yml": "#", ".toml": "#",
+	".cc": "//", ".cpp": "//", ".cs": "//", ".swift": "//", ".scala": "//", ".php": "//",
+	".nim": "#", ".py": "#", ".rb": "#", ".sh": "#", ".pl": "#", ".yaml": "#", ".yml": "#", ".toml": "#",
 }
 
 // preferred are the source files the probe picks first.
