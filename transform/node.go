@@ -28,8 +28,8 @@ defaults or flags of vite, webpack (or its config's output.path), Next.js, Creat
 parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes them unknown. That
 plan is not used when a step after the install runs something whose outputs are unknown or that
 writes node_modules (prisma generate, npm rebuild, a node script), changes modes or owners, when the
-container (through the package.json script it starts) or an install lifecycle script runs a
-devDependency, or when the file node runs is neither in the context nor in an output. Then the
+container (directly, through the package.json script it starts or a shell script of the build context
+it runs: npx prisma migrate deploy) or an install lifecycle script runs a devDependency, or when the file node runs is neither in the context nor in an output. Then the
 builder keeps the full image and, after the last build step, drops the dev dependencies (npm prune
 --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs one of them
 or the original prunes them itself, and the runtime receives the whole app directory. The runtime is
@@ -461,25 +461,19 @@ func (u *Unit) nodeDevDep(c Command) string {
 	return ""
 }
 
-// nodeRunDevDep is a devDependency the container's command runs, directly
-// or through the package.json script it starts, and how it is reached.
+// nodeRunDevDep is a devDependency the container runs, directly, through
+// the package.json script it starts or a shell script of the build context
+// (npx prisma migrate deploy before the server starts), and how it is
+// reached.
 func (u *Unit) nodeRunDevDep() (pkg, via string) {
-	for _, c := range u.containerCommands() {
-		expanded, _ := u.nodeCommands([]Command{c}, 0)
-		for _, e := range expanded {
-			if d := u.nodeDevDep(e); d != "" {
-				via := "the container"
-				if name, ok := nodeScriptRef(c); ok {
-					via = fmt.Sprintf("%s %s", c.Name(), name)
-					if name != "start" && name != "test" {
-						via = fmt.Sprintf("%s run %s", c.Name(), name)
-					}
-				}
-				return d, via
+	u.nodeContainerWalk(func(c Command, v string) {
+		if pkg == "" {
+			if d := u.nodeDevDep(c); d != "" {
+				pkg, via = d, v
 			}
 		}
-	}
-	return "", ""
+	})
+	return pkg, via
 }
 
 // nodeFrameworksOwnVite are packages that run vite build with an output
@@ -1489,65 +1483,124 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 // runs. opaque says why it may run others that cannot be seen.
 func (u *Unit) nodeRunPrograms() (map[string]bool, string) {
 	progs := map[string]bool{}
-	opaque := ""
-	var visit func(cmds []Command, depth int)
-	visit = func(cmds []Command, depth int) {
-		expanded, missing := u.nodeCommands(cmds, 0)
-		if missing != "" && opaque == "" {
-			opaque = fmt.Sprintf("the container runs the package.json script %s, which cannot be read", missing)
-		}
-		for i, c := range expanded {
-			if c.Args = u.stripWrappers(c.Args); len(c.Args) == 0 {
+	opaque := u.nodeContainerWalk(func(c Command, _ string) {
+		progs[path.Base(c.Args[0])] = true
+	})
+	return progs, opaque
+}
+
+// nodeContainerWalk calls fn with each program the container runs: its
+// command, expanded through the package.json scripts it starts, npx and
+// the like, and through the shell scripts of the build context it runs
+// (sh scripts/start.sh, ./start.sh, an entrypoint script copied onto
+// PATH), with the words an entrypoint script is given as a command too.
+// via says what reached the program, for a decision. opaque says why the
+// container may run others that cannot be seen.
+func (u *Unit) nodeContainerWalk(fn func(c Command, via string)) (opaque string) {
+	var visit func(cmds []Command, depth int, via string)
+	visit = func(cmds []Command, depth int, via string) {
+		for ti, top := range cmds {
+			if top.Args = u.stripWrappers(top.Args); len(top.Args) == 0 {
 				continue
 			}
-			p := c.Args[0]
-			if strings.HasPrefix(p, "$") {
-				// exec "$@" in an entrypoint script: it runs its arguments.
-				if (p == "$@" || p == "${@}") && depth > 0 {
+			v := via
+			if name, ok := nodeScriptRef(top); ok && depth == 0 {
+				v = fmt.Sprintf("%s %s", top.Name(), name)
+				if name != "start" && name != "test" {
+					v = fmt.Sprintf("%s run %s", top.Name(), name)
+				}
+			}
+			expanded, missing := u.nodeCommands([]Command{top}, 0)
+			if missing != "" && opaque == "" {
+				opaque = fmt.Sprintf("the container runs the package.json script %s, which cannot be read", missing)
+			}
+			for i, c := range expanded {
+				if c.Args = u.stripWrappers(c.Args); len(c.Args) == 0 {
 					continue
 				}
-				if opaque == "" {
-					opaque = fmt.Sprintf("the container runs %s, which is not known", p)
+				p := c.Args[0]
+				if strings.HasPrefix(p, "$") {
+					// exec "$@" in an entrypoint script: it runs its arguments.
+					if (p == "$@" || p == "${@}") && depth > 0 {
+						continue
+					}
+					if opaque == "" {
+						opaque = fmt.Sprintf("the container runs %s, which is not known", p)
+					}
+					continue
 				}
-				continue
-			}
-			progs[path.Base(p)] = true
-			if !strings.Contains(p, "/") && !strings.HasSuffix(p, ".sh") {
-				continue
-			}
-			if path.Base(p) == "node" || depth > 2 {
-				continue
-			}
-			rel, ok := u.contextFileFor(Resolve(c.Dir, p))
-			if !ok {
-				if strings.HasSuffix(p, ".sh") && opaque == "" {
-					opaque = fmt.Sprintf("the container runs %s, which cannot be read", p)
+				fn(c, v)
+				script, rest, ok := u.nodeShellScript(c)
+				if !ok || depth > 2 {
+					continue
 				}
-				continue
-			}
-			data, err := fs.ReadFile(u.Context.FS, rel)
-			if err != nil {
-				continue
-			}
-			sub, err := ParseScript(string(data), c.Dir)
-			if err != nil {
-				if opaque == "" {
-					opaque = fmt.Sprintf("the container runs %s, whose shell cannot be read", p)
+				rel, ok := u.contextFileFor(Resolve(c.Dir, script))
+				if !ok {
+					if (strings.HasSuffix(script, ".sh") || script != p) && opaque == "" {
+						opaque = fmt.Sprintf("the container runs %s, which cannot be read", script)
+					}
+					continue
 				}
-				continue
-			}
-			visit(sub, depth+1)
-			if depth == 0 {
-				// An entrypoint script given the CMD as arguments: the
-				// words after it are a command too.
-				if rest := c.Args[1:]; len(rest) > 0 && i == 0 {
-					visit(u.splitCommand(rest, c.Dir, 0), depth+1)
+				data, err := fs.ReadFile(u.Context.FS, rel)
+				if err != nil {
+					continue
+				}
+				sub, err := ParseScript(string(data), c.Dir)
+				if err != nil {
+					if opaque == "" {
+						opaque = fmt.Sprintf("the container runs %s, whose shell cannot be read", script)
+					}
+					continue
+				}
+				visit(sub, depth+1, "the container's script "+script)
+				if depth == 0 && ti == 0 && i == 0 && len(rest) > 0 {
+					// An entrypoint script given the CMD as arguments: the
+					// words after it are a command too.
+					visit(u.splitCommand(rest, c.Dir, 0), depth+1, v)
 				}
 			}
 		}
 	}
-	visit(u.containerCommands(), 0)
-	return progs, opaque
+	visit(u.containerCommands(), 0, "the container")
+	return opaque
+}
+
+// nodeShellScript is the script file a command runs, as the image names
+// it, and the words after it: the file a shell is given (sh start.sh), a
+// path (./start.sh, /entrypoint.sh) other than node itself, or a bare
+// name that a COPY from the build context put on PATH.
+func (u *Unit) nodeShellScript(c Command) (script string, rest []string, ok bool) {
+	p := c.Args[0]
+	switch base := path.Base(p); {
+	case base == "sh" || base == "bash" || base == "dash" || base == "ash" || base == "zsh":
+		if _, isC := shellScript(c.Args); isC {
+			return "", nil, false // split into its commands already
+		}
+		for i := 1; i < len(c.Args); i++ {
+			a := c.Args[i]
+			if a == "-o" || a == "+o" {
+				i++
+				continue
+			}
+			if !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+") {
+				if strings.Contains(a, "$") {
+					return "", nil, false
+				}
+				return a, c.Args[i+1:], true
+			}
+		}
+		return "", nil, false
+	case base == "node":
+		return "", nil, false
+	case strings.Contains(p, "/") || strings.HasSuffix(p, ".sh"):
+		return p, c.Args[1:], true
+	}
+	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin"} {
+		if _, found := u.contextFileFor(path.Join(dir, p)); found {
+			return path.Join(dir, p), c.Args[1:], true
+		}
+	}
+	return "", nil, false
 }
 
 // contextFileFor maps a file in the image to the build context file a
