@@ -42,7 +42,8 @@ install -g, yarn global add) is repeated in the runtime only for packages whose 
 container runs (its command, the package.json script it starts, an entrypoint script from the build
 context); build tools stay in the builder. Browsers downloaded outside the app directory are copied
 too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts Chrome into
-~/.cache/puppeteer of the installing user or $PUPPETEER_CACHE_DIR at install time, playwright
+~/.cache/puppeteer of the installing user (root, node, or a user the Dockerfile makes, whose home
+useradd or adduser gives) or $PUPPETEER_CACHE_DIR at install time, playwright
 install into ~/.cache/ms-playwright or $PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may
 move the cache), an unknown home directory or playwright's --with-deps (system libraries) is a skip.
 A file is skipped when a node script is given an absolute path outside the app directory: what it
@@ -1925,25 +1926,164 @@ func (u *Unit) nodePlaywrightCache() (c *Copy, line int, why string) {
 	return nil, 0, ""
 }
 
-// userHome is the home directory of the USER in force at step s, when it
-// is one the node images define.
+// userHome is the home directory of the USER in force at step s: root's,
+// a user the Dockerfile creates before s (useradd, adduser, usermod -d),
+// or the node images' own user. A RUN as that user gets the home of its
+// passwd entry as HOME.
 func (u *Unit) userHome(s *Step) (string, bool) {
 	user := ""
+	var before []*Step
 	for _, x := range u.Steps {
 		if x == s {
 			break
 		}
+		before = append(before, x)
 		if c, ok := x.In.Command.(*instructions.UserCommand); ok {
 			user = c.User
 		}
 	}
-	switch name, _, _ := strings.Cut(user, ":"); name {
+	name, _, _ := strings.Cut(user, ":")
+	switch name {
 	case "", "root", "0":
 		return "/root", true
-	case "node", "1000":
+	}
+	if strings.Contains(name, "$") {
+		return "", false
+	}
+	home, made := "", false
+	for _, x := range before {
+		for _, c := range x.Commands {
+			if h, ok := accountHome(c, name); ok {
+				home, made = h, true
+			}
+		}
+	}
+	if made {
+		return home, home != ""
+	}
+	if name == "node" || name == "1000" {
 		return "/home/node", true
 	}
 	return "", false
+}
+
+// accountHome reads a command that creates the user name (a login, or a
+// uid given with -u) or moves its home: the home directory its passwd
+// entry gets, or "" when that cannot be told. ok is false when the command
+// does not concern that user.
+func accountHome(c Command, name string) (home string, ok bool) {
+	var opts map[string]string
+	var pos []string
+	get := func(keys ...string) (string, bool) {
+		for _, k := range keys {
+			if v, has := opts[k]; has {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	literal := func(dir string) string {
+		if strings.Contains(dir, "$") || !strings.HasPrefix(dir, "/") {
+			return ""
+		}
+		return path.Clean(dir)
+	}
+	matches := func(login string) bool {
+		if login == name {
+			return true
+		}
+		uid, _ := get("-u", "--uid")
+		return isNumeric(name) && uid == name
+	}
+	switch c.Name() {
+	case "useradd":
+		// Without -d the entry gets the base directory (/home unless -b
+		// says otherwise) and the login, whether or not -m creates it.
+		opts, pos = accountOpts(c.Args[1:], "bcdefgGkKpsuZRP", []string{"--base-dir", "--comment", "--home-dir", "--home", "--expiredate", "--inactive", "--gid", "--groups", "--skel", "--key", "--password", "--shell", "--uid", "--selinux-user", "--root", "--prefix"})
+		if len(pos) != 1 || !matches(pos[0]) {
+			return "", false
+		}
+		if _, has := get("-R", "--root", "-P", "--prefix"); has {
+			return "", true // the entry goes into another root
+		}
+		if d, has := get("-d", "--home-dir", "--home"); has {
+			return literal(d), true
+		}
+		base := "/home"
+		if b, has := get("-b", "--base-dir"); has {
+			base = b
+		}
+		return literal(path.Join(base, pos[0])), true
+	case "adduser":
+		// Debian's adduser (long options) and busybox's (-h DIR): the home
+		// is /home/LOGIN unless given, but Debian's --system user gets
+		// /nonexistent from bookworm's adduser on and /home/LOGIN before.
+		// With a group after the login it adds a user to a group instead.
+		opts, pos = accountOpts(c.Args[1:], "hgsGuk", []string{"--home", "--shell", "--ingroup", "--uid", "--gid", "--gecos", "--comment", "--conf", "--firstuid", "--lastuid", "--firstgid", "--lastgid"})
+		if len(pos) != 1 || !matches(pos[0]) {
+			return "", false
+		}
+		if d, has := get("-h", "--home"); has {
+			return literal(d), true
+		}
+		if _, has := get("--system"); has {
+			return "", true
+		}
+		return literal(path.Join("/home", pos[0])), true
+	case "usermod":
+		opts, pos = accountOpts(c.Args[1:], "cdefgGlpsuRPZvVwW", []string{"--comment", "--home", "--expiredate", "--inactive", "--gid", "--groups", "--login", "--password", "--shell", "--uid", "--root", "--prefix", "--selinux-user", "--add-subuids", "--del-subuids", "--add-subgids", "--del-subgids"})
+		d, has := get("-d", "--home")
+		if len(pos) != 1 || pos[0] != name || !has {
+			return "", false
+		}
+		return literal(d), true
+	}
+	return "", false
+}
+
+// accountOpts splits the arguments of useradd and the like into options
+// (clustered short ones such as -ms /bin/bash included) with their values,
+// and the operands. withArg lists the short options that take a value,
+// long the long ones.
+func accountOpts(args []string, withArg string, long []string) (map[string]string, []string) {
+	opts := map[string]string{}
+	var pos []string
+	takes := map[string]bool{}
+	for _, l := range long {
+		takes[l] = true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return opts, append(pos, args[i+1:]...)
+		case strings.HasPrefix(a, "--"):
+			k, v, eq := strings.Cut(a, "=")
+			if !eq && takes[k] && i+1 < len(args) {
+				i++
+				v = args[i]
+			}
+			opts[k] = v
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j := 1; j < len(a); j++ {
+				k := "-" + a[j:j+1]
+				if !strings.Contains(withArg, a[j:j+1]) {
+					opts[k] = ""
+					continue
+				}
+				v := a[j+1:]
+				if v == "" && i+1 < len(args) {
+					i++
+					v = args[i]
+				}
+				opts[k] = v
+				break
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	return opts, pos
 }
 
 // specMajor is the lowest major version a package.json version range

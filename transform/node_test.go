@@ -82,3 +82,33 @@ func TestNodeToolOutputs(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountHome(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		user string
+		home string
+		ok   bool
+	}{
+		{[]string{"useradd", "-r", "-g", "pptruser", "-G", "audio,video", "-m", "pptruser"}, "pptruser", "/home/pptruser", true},
+		{[]string{"useradd", "-ms", "/bin/bash", "runner"}, "runner", "/home/runner", true},
+		{[]string{"useradd", "-d", "/srv/app", "-m", "app"}, "app", "/srv/app", true},
+		{[]string{"useradd", "--home-dir=/srv/app", "app"}, "app", "/srv/app", true},
+		{[]string{"useradd", "-b", "/users", "app"}, "app", "/users/app", true},
+		{[]string{"useradd", "-u", "1001", "-m", "app"}, "1001", "/home/app", true},
+		{[]string{"useradd", "-d", "$APP_HOME", "app"}, "app", "", true},
+		{[]string{"useradd", "-m", "other"}, "app", "", false},
+		{[]string{"adduser", "-D", "-h", "/opt/app", "app"}, "app", "/opt/app", true},
+		{[]string{"adduser", "-D", "-S", "app"}, "app", "/home/app", true},
+		{[]string{"adduser", "--disabled-password", "--gecos", "", "app"}, "app", "/home/app", true},
+		{[]string{"adduser", "--system", "app"}, "app", "", true},
+		{[]string{"adduser", "app", "video"}, "app", "", false},
+		{[]string{"usermod", "-d", "/data/app", "app"}, "app", "/data/app", true},
+		{[]string{"usermod", "-aG", "video", "app"}, "app", "", false},
+	} {
+		home, ok := accountHome(Command{Args: c.args}, c.user)
+		if home != c.home || ok != c.ok {
+			t.Errorf("accountHome(%q, %q) = %q, %v; want %q, %v", c.args, c.user, home, ok, c.home, c.ok)
+		}
+	}
+}
