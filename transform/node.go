@@ -27,9 +27,10 @@ RUNs after the install start: tsc's outDir (of the tsconfig -p names, following 
 defaults or flags of vite, webpack (or its config's output.path), Next.js, Create React App, Nest,
 parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes them unknown. That
 plan is not used when a step after the install runs something whose outputs are unknown or that
-writes node_modules (prisma generate, npm rebuild, a node script), changes modes or owners, when the
-container (directly, through the package.json script it starts or a shell script of the build context
-it runs: npx prisma migrate deploy) or an install lifecycle script runs a devDependency, or when the file node runs is neither in the context nor in an output. Then the
+writes node_modules (prisma generate, npm rebuild, a node script), changes modes or owners in the
+app directory, when the container (directly, through the package.json script it starts or a shell
+script of the build context it runs: npx prisma migrate deploy) or an install lifecycle script runs
+a devDependency, or when the file node runs is neither in the context nor in an output. Then the
 builder keeps the full image and, after the last build step, drops the dev dependencies (npm prune
 --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs one of them
 or the original prunes them itself, and the runtime receives the whole app directory. The runtime is
@@ -710,8 +711,12 @@ func (u *Unit) nodeToolOutputs(c Command, appDir string) (outs []nodeOut, why st
 		}
 		if name == "chmod" || name == "chown" {
 			// A COPY repeated from the build context would not carry the
-			// mode or owner, wherever the file is.
-			return nil, fmt.Sprintf("%s changes modes or owners, which a COPY repeated from the build context does not carry", text)
+			// mode or owner of a file in the app directory; a file elsewhere
+			// is carried from the builder with its mode by the effects pass.
+			if nodeModesOutside(c, appDir) {
+				return nil, ""
+			}
+			return nil, fmt.Sprintf("%s changes modes or owners in the app directory, which a COPY repeated from the build context does not carry", text)
 		}
 		for _, t := range targets {
 			if t == "" || t == "-" {
@@ -748,6 +753,44 @@ func (u *Unit) nodeToolOutputs(c Command, appDir string) (outs []nodeOut, why st
 		}
 	}
 	return nil, fmt.Sprintf("%s: what it writes is not known", text)
+}
+
+// nodeModesOutside reports whether a chmod or chown names only files
+// outside the app directory, and none of its parents (chown -R node
+// /home/node reaches /home/node/app). An option it cannot read (chmod -x,
+// a mode that looks like one) or a path with a variable makes it false.
+func nodeModesOutside(c Command, appDir string) bool {
+	var ops []string
+	reference := false
+	for _, a := range c.Args[1:] {
+		switch {
+		case strings.HasPrefix(a, "--reference"):
+			reference = true
+		case strings.HasPrefix(a, "--"):
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			if strings.Trim(a[1:], "RfvchHLP") != "" {
+				return false
+			}
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if !reference {
+		if len(ops) < 2 {
+			return false
+		}
+		ops = ops[1:] // the mode or owner
+	}
+	for _, t := range ops {
+		if strings.Contains(t, "$") {
+			return false
+		}
+		p := Resolve(c.Dir, t)
+		if inDir(p, appDir) || inDir(appDir, p) {
+			return false
+		}
+	}
+	return len(ops) > 0
 }
 
 func flagOr(v, def string) string {
