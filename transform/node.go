@@ -27,9 +27,10 @@ RUNs after the install start: tsc's outDir (of the tsconfig -p names, following 
 defaults or flags of vite, webpack (or its config's output.path), Next.js, Create React App, Nest,
 parcel, tsup, esbuild, rollup, babel and Angular; a config that moves them makes them unknown. That
 plan is not used when a step after the install runs something whose outputs are unknown or that
-writes node_modules (prisma generate, npm rebuild, a node script), changes modes or owners, when the
-container (through the package.json script it starts) or an install lifecycle script runs a
-devDependency, or when the file node runs is neither in the context nor in an output. Then the
+writes node_modules (prisma generate, npm rebuild, a node script), changes modes or owners in the
+app directory, when the container (directly, through the package.json script it starts or a shell
+script of the build context it runs: npx prisma migrate deploy) or an install lifecycle script runs
+a devDependency, or when the file node runs is neither in the context nor in an output. Then the
 builder keeps the full image and, after the last build step, drops the dev dependencies (npm prune
 --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs one of them
 or the original prunes them itself, and the runtime receives the whole app directory. The runtime is
@@ -42,7 +43,8 @@ install -g, yarn global add) is repeated in the runtime only for packages whose 
 container runs (its command, the package.json script it starts, an entrypoint script from the build
 context); build tools stay in the builder. Browsers downloaded outside the app directory are copied
 too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts Chrome into
-~/.cache/puppeteer of the installing user or $PUPPETEER_CACHE_DIR at install time, playwright
+~/.cache/puppeteer of the installing user (root, node, or a user the Dockerfile makes, whose home
+useradd or adduser gives) or $PUPPETEER_CACHE_DIR at install time, playwright
 install into ~/.cache/ms-playwright or $PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may
 move the cache), an unknown home directory or playwright's --with-deps (system libraries) is a skip.
 A file is skipped when a node script is given an absolute path outside the app directory: what it
@@ -461,25 +463,19 @@ func (u *Unit) nodeDevDep(c Command) string {
 	return ""
 }
 
-// nodeRunDevDep is a devDependency the container's command runs, directly
-// or through the package.json script it starts, and how it is reached.
+// nodeRunDevDep is a devDependency the container runs, directly, through
+// the package.json script it starts or a shell script of the build context
+// (npx prisma migrate deploy before the server starts), and how it is
+// reached.
 func (u *Unit) nodeRunDevDep() (pkg, via string) {
-	for _, c := range u.containerCommands() {
-		expanded, _ := u.nodeCommands([]Command{c}, 0)
-		for _, e := range expanded {
-			if d := u.nodeDevDep(e); d != "" {
-				via := "the container"
-				if name, ok := nodeScriptRef(c); ok {
-					via = fmt.Sprintf("%s %s", c.Name(), name)
-					if name != "start" && name != "test" {
-						via = fmt.Sprintf("%s run %s", c.Name(), name)
-					}
-				}
-				return d, via
+	u.nodeContainerWalk(func(c Command, v string) {
+		if pkg == "" {
+			if d := u.nodeDevDep(c); d != "" {
+				pkg, via = d, v
 			}
 		}
-	}
-	return "", ""
+	})
+	return pkg, via
 }
 
 // nodeFrameworksOwnVite are packages that run vite build with an output
@@ -715,8 +711,12 @@ func (u *Unit) nodeToolOutputs(c Command, appDir string) (outs []nodeOut, why st
 		}
 		if name == "chmod" || name == "chown" {
 			// A COPY repeated from the build context would not carry the
-			// mode or owner, wherever the file is.
-			return nil, fmt.Sprintf("%s changes modes or owners, which a COPY repeated from the build context does not carry", text)
+			// mode or owner of a file in the app directory; a file elsewhere
+			// is carried from the builder with its mode by the effects pass.
+			if nodeModesOutside(c, appDir) {
+				return nil, ""
+			}
+			return nil, fmt.Sprintf("%s changes modes or owners in the app directory, which a COPY repeated from the build context does not carry", text)
 		}
 		for _, t := range targets {
 			if t == "" || t == "-" {
@@ -753,6 +753,44 @@ func (u *Unit) nodeToolOutputs(c Command, appDir string) (outs []nodeOut, why st
 		}
 	}
 	return nil, fmt.Sprintf("%s: what it writes is not known", text)
+}
+
+// nodeModesOutside reports whether a chmod or chown names only files
+// outside the app directory, and none of its parents (chown -R node
+// /home/node reaches /home/node/app). An option it cannot read (chmod -x,
+// a mode that looks like one) or a path with a variable makes it false.
+func nodeModesOutside(c Command, appDir string) bool {
+	var ops []string
+	reference := false
+	for _, a := range c.Args[1:] {
+		switch {
+		case strings.HasPrefix(a, "--reference"):
+			reference = true
+		case strings.HasPrefix(a, "--"):
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			if strings.Trim(a[1:], "RfvchHLP") != "" {
+				return false
+			}
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if !reference {
+		if len(ops) < 2 {
+			return false
+		}
+		ops = ops[1:] // the mode or owner
+	}
+	for _, t := range ops {
+		if strings.Contains(t, "$") {
+			return false
+		}
+		p := Resolve(c.Dir, t)
+		if inDir(p, appDir) || inDir(appDir, p) {
+			return false
+		}
+	}
+	return len(ops) > 0
 }
 
 func flagOr(v, def string) string {
@@ -1489,65 +1527,124 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 // runs. opaque says why it may run others that cannot be seen.
 func (u *Unit) nodeRunPrograms() (map[string]bool, string) {
 	progs := map[string]bool{}
-	opaque := ""
-	var visit func(cmds []Command, depth int)
-	visit = func(cmds []Command, depth int) {
-		expanded, missing := u.nodeCommands(cmds, 0)
-		if missing != "" && opaque == "" {
-			opaque = fmt.Sprintf("the container runs the package.json script %s, which cannot be read", missing)
-		}
-		for i, c := range expanded {
-			if c.Args = u.stripWrappers(c.Args); len(c.Args) == 0 {
+	opaque := u.nodeContainerWalk(func(c Command, _ string) {
+		progs[path.Base(c.Args[0])] = true
+	})
+	return progs, opaque
+}
+
+// nodeContainerWalk calls fn with each program the container runs: its
+// command, expanded through the package.json scripts it starts, npx and
+// the like, and through the shell scripts of the build context it runs
+// (sh scripts/start.sh, ./start.sh, an entrypoint script copied onto
+// PATH), with the words an entrypoint script is given as a command too.
+// via says what reached the program, for a decision. opaque says why the
+// container may run others that cannot be seen.
+func (u *Unit) nodeContainerWalk(fn func(c Command, via string)) (opaque string) {
+	var visit func(cmds []Command, depth int, via string)
+	visit = func(cmds []Command, depth int, via string) {
+		for ti, top := range cmds {
+			if top.Args = u.stripWrappers(top.Args); len(top.Args) == 0 {
 				continue
 			}
-			p := c.Args[0]
-			if strings.HasPrefix(p, "$") {
-				// exec "$@" in an entrypoint script: it runs its arguments.
-				if (p == "$@" || p == "${@}") && depth > 0 {
+			v := via
+			if name, ok := nodeScriptRef(top); ok && depth == 0 {
+				v = fmt.Sprintf("%s %s", top.Name(), name)
+				if name != "start" && name != "test" {
+					v = fmt.Sprintf("%s run %s", top.Name(), name)
+				}
+			}
+			expanded, missing := u.nodeCommands([]Command{top}, 0)
+			if missing != "" && opaque == "" {
+				opaque = fmt.Sprintf("the container runs the package.json script %s, which cannot be read", missing)
+			}
+			for i, c := range expanded {
+				if c.Args = u.stripWrappers(c.Args); len(c.Args) == 0 {
 					continue
 				}
-				if opaque == "" {
-					opaque = fmt.Sprintf("the container runs %s, which is not known", p)
+				p := c.Args[0]
+				if strings.HasPrefix(p, "$") {
+					// exec "$@" in an entrypoint script: it runs its arguments.
+					if (p == "$@" || p == "${@}") && depth > 0 {
+						continue
+					}
+					if opaque == "" {
+						opaque = fmt.Sprintf("the container runs %s, which is not known", p)
+					}
+					continue
 				}
-				continue
-			}
-			progs[path.Base(p)] = true
-			if !strings.Contains(p, "/") && !strings.HasSuffix(p, ".sh") {
-				continue
-			}
-			if path.Base(p) == "node" || depth > 2 {
-				continue
-			}
-			rel, ok := u.contextFileFor(Resolve(c.Dir, p))
-			if !ok {
-				if strings.HasSuffix(p, ".sh") && opaque == "" {
-					opaque = fmt.Sprintf("the container runs %s, which cannot be read", p)
+				fn(c, v)
+				script, rest, ok := u.nodeShellScript(c)
+				if !ok || depth > 2 {
+					continue
 				}
-				continue
-			}
-			data, err := fs.ReadFile(u.Context.FS, rel)
-			if err != nil {
-				continue
-			}
-			sub, err := ParseScript(string(data), c.Dir)
-			if err != nil {
-				if opaque == "" {
-					opaque = fmt.Sprintf("the container runs %s, whose shell cannot be read", p)
+				rel, ok := u.contextFileFor(Resolve(c.Dir, script))
+				if !ok {
+					if (strings.HasSuffix(script, ".sh") || script != p) && opaque == "" {
+						opaque = fmt.Sprintf("the container runs %s, which cannot be read", script)
+					}
+					continue
 				}
-				continue
-			}
-			visit(sub, depth+1)
-			if depth == 0 {
-				// An entrypoint script given the CMD as arguments: the
-				// words after it are a command too.
-				if rest := c.Args[1:]; len(rest) > 0 && i == 0 {
-					visit(u.splitCommand(rest, c.Dir, 0), depth+1)
+				data, err := fs.ReadFile(u.Context.FS, rel)
+				if err != nil {
+					continue
+				}
+				sub, err := ParseScript(string(data), c.Dir)
+				if err != nil {
+					if opaque == "" {
+						opaque = fmt.Sprintf("the container runs %s, whose shell cannot be read", script)
+					}
+					continue
+				}
+				visit(sub, depth+1, "the container's script "+script)
+				if depth == 0 && ti == 0 && i == 0 && len(rest) > 0 {
+					// An entrypoint script given the CMD as arguments: the
+					// words after it are a command too.
+					visit(u.splitCommand(rest, c.Dir, 0), depth+1, v)
 				}
 			}
 		}
 	}
-	visit(u.containerCommands(), 0)
-	return progs, opaque
+	visit(u.containerCommands(), 0, "the container")
+	return opaque
+}
+
+// nodeShellScript is the script file a command runs, as the image names
+// it, and the words after it: the file a shell is given (sh start.sh), a
+// path (./start.sh, /entrypoint.sh) other than node itself, or a bare
+// name that a COPY from the build context put on PATH.
+func (u *Unit) nodeShellScript(c Command) (script string, rest []string, ok bool) {
+	p := c.Args[0]
+	switch base := path.Base(p); {
+	case base == "sh" || base == "bash" || base == "dash" || base == "ash" || base == "zsh":
+		if _, isC := shellScript(c.Args); isC {
+			return "", nil, false // split into its commands already
+		}
+		for i := 1; i < len(c.Args); i++ {
+			a := c.Args[i]
+			if a == "-o" || a == "+o" {
+				i++
+				continue
+			}
+			if !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+") {
+				if strings.Contains(a, "$") {
+					return "", nil, false
+				}
+				return a, c.Args[i+1:], true
+			}
+		}
+		return "", nil, false
+	case base == "node":
+		return "", nil, false
+	case strings.Contains(p, "/") || strings.HasSuffix(p, ".sh"):
+		return p, c.Args[1:], true
+	}
+	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin"} {
+		if _, found := u.contextFileFor(path.Join(dir, p)); found {
+			return path.Join(dir, p), c.Args[1:], true
+		}
+	}
+	return "", nil, false
 }
 
 // contextFileFor maps a file in the image to the build context file a
@@ -1872,25 +1969,164 @@ func (u *Unit) nodePlaywrightCache() (c *Copy, line int, why string) {
 	return nil, 0, ""
 }
 
-// userHome is the home directory of the USER in force at step s, when it
-// is one the node images define.
+// userHome is the home directory of the USER in force at step s: root's,
+// a user the Dockerfile creates before s (useradd, adduser, usermod -d),
+// or the node images' own user. A RUN as that user gets the home of its
+// passwd entry as HOME.
 func (u *Unit) userHome(s *Step) (string, bool) {
 	user := ""
+	var before []*Step
 	for _, x := range u.Steps {
 		if x == s {
 			break
 		}
+		before = append(before, x)
 		if c, ok := x.In.Command.(*instructions.UserCommand); ok {
 			user = c.User
 		}
 	}
-	switch name, _, _ := strings.Cut(user, ":"); name {
+	name, _, _ := strings.Cut(user, ":")
+	switch name {
 	case "", "root", "0":
 		return "/root", true
-	case "node", "1000":
+	}
+	if strings.Contains(name, "$") {
+		return "", false
+	}
+	home, made := "", false
+	for _, x := range before {
+		for _, c := range x.Commands {
+			if h, ok := accountHome(c, name); ok {
+				home, made = h, true
+			}
+		}
+	}
+	if made {
+		return home, home != ""
+	}
+	if name == "node" || name == "1000" {
 		return "/home/node", true
 	}
 	return "", false
+}
+
+// accountHome reads a command that creates the user name (a login, or a
+// uid given with -u) or moves its home: the home directory its passwd
+// entry gets, or "" when that cannot be told. ok is false when the command
+// does not concern that user.
+func accountHome(c Command, name string) (home string, ok bool) {
+	var opts map[string]string
+	var pos []string
+	get := func(keys ...string) (string, bool) {
+		for _, k := range keys {
+			if v, has := opts[k]; has {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	literal := func(dir string) string {
+		if strings.Contains(dir, "$") || !strings.HasPrefix(dir, "/") {
+			return ""
+		}
+		return path.Clean(dir)
+	}
+	matches := func(login string) bool {
+		if login == name {
+			return true
+		}
+		uid, _ := get("-u", "--uid")
+		return isNumeric(name) && uid == name
+	}
+	switch c.Name() {
+	case "useradd":
+		// Without -d the entry gets the base directory (/home unless -b
+		// says otherwise) and the login, whether or not -m creates it.
+		opts, pos = accountOpts(c.Args[1:], "bcdefgGkKpsuZRP", []string{"--base-dir", "--comment", "--home-dir", "--home", "--expiredate", "--inactive", "--gid", "--groups", "--skel", "--key", "--password", "--shell", "--uid", "--selinux-user", "--root", "--prefix"})
+		if len(pos) != 1 || !matches(pos[0]) {
+			return "", false
+		}
+		if _, has := get("-R", "--root", "-P", "--prefix"); has {
+			return "", true // the entry goes into another root
+		}
+		if d, has := get("-d", "--home-dir", "--home"); has {
+			return literal(d), true
+		}
+		base := "/home"
+		if b, has := get("-b", "--base-dir"); has {
+			base = b
+		}
+		return literal(path.Join(base, pos[0])), true
+	case "adduser":
+		// Debian's adduser (long options) and busybox's (-h DIR): the home
+		// is /home/LOGIN unless given, but Debian's --system user gets
+		// /nonexistent from bookworm's adduser on and /home/LOGIN before.
+		// With a group after the login it adds a user to a group instead.
+		opts, pos = accountOpts(c.Args[1:], "hgsGuk", []string{"--home", "--shell", "--ingroup", "--uid", "--gid", "--gecos", "--comment", "--conf", "--firstuid", "--lastuid", "--firstgid", "--lastgid"})
+		if len(pos) != 1 || !matches(pos[0]) {
+			return "", false
+		}
+		if d, has := get("-h", "--home"); has {
+			return literal(d), true
+		}
+		if _, has := get("--system"); has {
+			return "", true
+		}
+		return literal(path.Join("/home", pos[0])), true
+	case "usermod":
+		opts, pos = accountOpts(c.Args[1:], "cdefgGlpsuRPZvVwW", []string{"--comment", "--home", "--expiredate", "--inactive", "--gid", "--groups", "--login", "--password", "--shell", "--uid", "--root", "--prefix", "--selinux-user", "--add-subuids", "--del-subuids", "--add-subgids", "--del-subgids"})
+		d, has := get("-d", "--home")
+		if len(pos) != 1 || pos[0] != name || !has {
+			return "", false
+		}
+		return literal(d), true
+	}
+	return "", false
+}
+
+// accountOpts splits the arguments of useradd and the like into options
+// (clustered short ones such as -ms /bin/bash included) with their values,
+// and the operands. withArg lists the short options that take a value,
+// long the long ones.
+func accountOpts(args []string, withArg string, long []string) (map[string]string, []string) {
+	opts := map[string]string{}
+	var pos []string
+	takes := map[string]bool{}
+	for _, l := range long {
+		takes[l] = true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return opts, append(pos, args[i+1:]...)
+		case strings.HasPrefix(a, "--"):
+			k, v, eq := strings.Cut(a, "=")
+			if !eq && takes[k] && i+1 < len(args) {
+				i++
+				v = args[i]
+			}
+			opts[k] = v
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j := 1; j < len(a); j++ {
+				k := "-" + a[j:j+1]
+				if !strings.Contains(withArg, a[j:j+1]) {
+					opts[k] = ""
+					continue
+				}
+				v := a[j+1:]
+				if v == "" && i+1 < len(args) {
+					i++
+					v = args[i]
+				}
+				opts[k] = v
+				break
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	return opts, pos
 }
 
 // specMajor is the lowest major version a package.json version range

@@ -68,7 +68,14 @@ func TestNodeToolOutputs(t *testing.T) {
 		{[]string{"npm", "install", "-g", "serve"}, nil, false},
 		{[]string{"prisma", "generate"}, nil, true},
 		{[]string{"node", "scripts/build.js"}, nil, true},
-		{[]string{"chmod", "+x", "/usr/local/bin/x"}, nil, true},
+		{[]string{"chmod", "+x", "/usr/local/bin/x"}, nil, false},
+		{[]string{"chmod", "-R", "755", "/usr/local/bin/x", "/opt/tool"}, nil, false},
+		{[]string{"chown", "node:node", "/var/log/app"}, nil, false},
+		{[]string{"chmod", "+x", "start.sh"}, nil, true},
+		{[]string{"chown", "-R", "node:node", "/app"}, nil, true},
+		{[]string{"chown", "-R", "node", "/"}, nil, true},
+		{[]string{"chmod", "-x", "/usr/local/bin/x"}, nil, true},
+		{[]string{"chmod", "755", "$BIN/x"}, nil, true},
 		{[]string{"rollup", "-c"}, nil, true},
 		{[]string{"vite", "build", "--outDir", "../www"}, nil, true},
 	} {
@@ -79,6 +86,36 @@ func TestNodeToolOutputs(t *testing.T) {
 		}
 		if (why != "") != c.unknown || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("nodeToolOutputs(%q) = %q, %q; want %q, unknown %v", c.args, got, why, c.want, c.unknown)
+		}
+	}
+}
+
+func TestAccountHome(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		user string
+		home string
+		ok   bool
+	}{
+		{[]string{"useradd", "-r", "-g", "pptruser", "-G", "audio,video", "-m", "pptruser"}, "pptruser", "/home/pptruser", true},
+		{[]string{"useradd", "-ms", "/bin/bash", "runner"}, "runner", "/home/runner", true},
+		{[]string{"useradd", "-d", "/srv/app", "-m", "app"}, "app", "/srv/app", true},
+		{[]string{"useradd", "--home-dir=/srv/app", "app"}, "app", "/srv/app", true},
+		{[]string{"useradd", "-b", "/users", "app"}, "app", "/users/app", true},
+		{[]string{"useradd", "-u", "1001", "-m", "app"}, "1001", "/home/app", true},
+		{[]string{"useradd", "-d", "$APP_HOME", "app"}, "app", "", true},
+		{[]string{"useradd", "-m", "other"}, "app", "", false},
+		{[]string{"adduser", "-D", "-h", "/opt/app", "app"}, "app", "/opt/app", true},
+		{[]string{"adduser", "-D", "-S", "app"}, "app", "/home/app", true},
+		{[]string{"adduser", "--disabled-password", "--gecos", "", "app"}, "app", "/home/app", true},
+		{[]string{"adduser", "--system", "app"}, "app", "", true},
+		{[]string{"adduser", "app", "video"}, "app", "", false},
+		{[]string{"usermod", "-d", "/data/app", "app"}, "app", "/data/app", true},
+		{[]string{"usermod", "-aG", "video", "app"}, "app", "", false},
+	} {
+		home, ok := accountHome(Command{Args: c.args}, c.user)
+		if home != c.home || ok != c.ok {
+			t.Errorf("accountHome(%q, %q) = %q, %v; want %q, %v", c.args, c.user, home, ok, c.home, c.ok)
 		}
 	}
 }
