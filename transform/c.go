@@ -1063,6 +1063,10 @@ type cFacts struct {
 	Sbin              bool
 }
 
+// tlsLibs are the libraries whose clients verify certificates against the
+// system's CA bundle.
+var tlsLibs = map[string]bool{"ssl": true, "crypto": true, "curl": true, "gnutls": true}
+
 func (s *cScan) planGcc(prog *cProg) {
 	u := s.u
 	var f cFacts
@@ -1133,6 +1137,15 @@ func (s *cScan) planGcc(prog *cProg) {
 	for _, l := range mapKeys(pkgs) {
 		plan.Packages = append(plan.Packages, Package{Name: pkgs[l], Line: prog.Line,
 			Why: fmt.Sprintf("the program links -l%s: the gcc image had its library (buildpack-deps), the runtime needs %s", l, pkgs[l])})
+	}
+	for _, l := range f.Libs {
+		if tlsLibs[l] {
+			// libcurl4 and libssl3 only recommend the CA bundle, which
+			// --no-install-recommends leaves out; buildpack-deps had it.
+			plan.Packages = append(plan.Packages, Package{Name: "ca-certificates", Line: prog.Line,
+				Why: fmt.Sprintf("the program links -l%s, whose TLS checks read the CA certificates the gcc image had", l)})
+			break
+		}
 	}
 	var gccLibs []string
 	if f.CXX != "" && !f.StaticCxx {

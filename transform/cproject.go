@@ -61,13 +61,29 @@ func cxxFileIn(fsys fs.FS, dir string) string {
 
 // makefileAt reads the Makefile a make run uses, from the build context.
 func (s *cScan) makefileAt(b *cBuild) *projectInfo {
-	dir, ok := s.contextDir(b.Dir, b.Line)
-	if !ok {
-		return nil
-	}
 	names := []string{"GNUmakefile", "makefile", "Makefile"}
 	if b.Makefile != "" {
 		names = []string{b.Makefile}
+	}
+	dir, ok := s.contextDir(b.Dir, b.Line)
+	if !ok {
+		// A Makefile copied by name (COPY Makefile ./): read it where the
+		// build context has it.
+		before := 0
+		for i, st := range s.u.Steps {
+			if st.In.StartLine <= b.Line {
+				before = i + 1
+			}
+		}
+		for _, n := range names {
+			if cf, found := s.u.contextFile(path.Join(b.Dir, n), before); found {
+				dir, ok, names = path.Dir(cf), true, []string{path.Base(cf)}
+				break
+			}
+		}
+		if !ok {
+			return nil
+		}
 	}
 	for _, n := range names {
 		p := path.Clean(path.Join(dir, n))

@@ -124,6 +124,58 @@ func (u *Unit) planDotnet() {
 	if web && !u.dotnetSetsURLs(cmds) {
 		u.restateDotnetURLs(plan, rt, v, line)
 	}
+	u.keepDotnetICU(plan, rt, v, line)
+}
+
+// invariantRe finds a project that runs in invariant globalization mode.
+var invariantRe = regexp.MustCompile(`(?i)<InvariantGlobalization>\s*true\s*</InvariantGlobalization>`)
+
+// keepDotnetICU keeps culture data on alpine: the alpine SDK image installs
+// ICU and sets DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false, the alpine
+// runtime images have no ICU and set it to true, so the app would lose its
+// cultures (or abort, when its runtimeconfig asks for ICU). The runtime
+// installs ICU and sets the SDK's value again, unless a project of the
+// build context asks for invariant mode.
+func (u *Unit) keepDotnetICU(plan *Plan, rt Image, v dotnetVersion, line int) {
+	if u.Base.Libc != "musl" || rt.Libc != "musl" {
+		return
+	}
+	for _, s := range u.Steps {
+		if c, ok := s.In.Command.(*instructions.EnvCommand); ok {
+			for _, kv := range c.Env {
+				if strings.EqualFold(kv.Key, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT") {
+					return // the Dockerfile chooses, and the split restates it
+				}
+			}
+		}
+	}
+	if u.Context != nil {
+		invariant := false
+		_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || invariant {
+				return nil
+			}
+			if d.IsDir() && p != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "bin" || d.Name() == "obj" || d.Name() == "node_modules") {
+				return fs.SkipDir
+			}
+			if strings.HasSuffix(p, "proj") || path.Base(p) == "Directory.Build.props" {
+				if b, err := fs.ReadFile(u.Context.FS, p); err == nil && invariantRe.Match(b) {
+					invariant = true
+				}
+			}
+			return nil
+		})
+		if invariant {
+			u.Fact(line, "the project asks for invariant globalization: no ICU in the runtime")
+			return
+		}
+	}
+	why := fmt.Sprintf("the alpine SDK image %s has ICU and sets DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false; %s has neither: the app keeps its cultures", u.Base.Expanded, rt.Ref)
+	plan.Packages = append(plan.Packages, Package{Name: "icu-libs", Why: why, Line: line})
+	if v.Major >= 7 {
+		plan.Packages = append(plan.Packages, Package{Name: "icu-data-full", Why: "the SDK image's full ICU data (every culture, not only en-US)", Line: line})
+	}
+	plan.RuntimeRuns = append(plan.RuntimeRuns, Gen{In: u.File.New("ENV", "ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false"), Why: why, Line: line})
 }
 
 // dotnetURLKeys are the variables of the .NET images that choose where
@@ -377,6 +429,11 @@ func (u *Unit) dotnetPublishes() []dotnetPublish {
 					case "-r", "--runtime":
 						p.RID = val
 					}
+				case "--self-contained", "--sc":
+					// An optional true/false value follows.
+					if !hasVal && i+1 < len(args) && (strings.EqualFold(args[i+1], "true") || strings.EqualFold(args[i+1], "false")) {
+						i++
+					}
 				default:
 					if !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "/") && p.Project == "" {
 						p.Project = a
@@ -554,6 +611,10 @@ func dotnetBaseConfig(im Image) BaseConfig {
 		}
 	} else if aspnet && major >= 5 {
 		env = append(env, "ASPNET_VERSION="+strings.SplitN(tag, "-", 2)[0])
+	}
+	if im.Libc == "musl" || strings.Contains(tag, "alpine") {
+		// runtime-deps on alpine has no ICU; the SDK installs it.
+		env = append(env, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT="+strconv.FormatBool(!sdk))
 	}
 	c := BaseConfig{Env: env, Cmd: []string{"bash"}}
 	switch {

@@ -95,6 +95,16 @@ func (u *Unit) carryEffects() {
 	// program needs nothing of them but its artifacts, which the
 	// ecosystem pass copies already.
 	seenMkdir := map[string]bool{}
+	removed := map[string]bool{} // what an rm of the stage deletes
+	for _, s := range head {
+		for _, c := range s.Commands {
+			if c.Name() == "rm" && !c.Dynamic {
+				for _, a := range nonFlags(c.Args[1:]) {
+					removed[path.Clean(Resolve(c.Dir, a))] = true
+				}
+			}
+		}
+	}
 	compiled := map[string]bool{"go": true, "rust": true, "c": true, "java": true, "dotnet": true}[p.Ecosystem]
 	var trees []string
 	if compiled {
@@ -146,6 +156,9 @@ func (u *Unit) carryEffects() {
 			return covered(x)
 		}
 		if nonRoot && seenMkdir[x] {
+			if removed[x] {
+				return true // made for the build and removed again (mkdir src ... rm -rf src)
+			}
 			for _, c := range p.Copies {
 				if _, in := under(path.Clean(c.Dst), x); in && c.Replay == nil {
 					// The app's own directory: the copies into it make
@@ -311,13 +324,19 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			add(effWrite, at(a), why("writes"), line)
 		}
 	case "mkdir", "touch":
+		// A directory made may be a data directory; a file touched is a
+		// file like any other written.
+		kind := effCreate
+		if name == "touch" {
+			kind = effWrite
+		}
 		for i := 0; i < len(args); i++ {
 			if args[i] == "-m" || args[i] == "--mode" {
 				i++
 				continue
 			}
 			if !strings.HasPrefix(args[i], "-") {
-				add(effCreate, at(args[i]), why("creates"), line)
+				add(kind, at(args[i]), why("creates"), line)
 			}
 		}
 	case "ln":

@@ -19,7 +19,9 @@ var buildOnlyPackages = map[string]bool{
 	"binutils": true, "patch": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true,
 	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
 	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "linux-headers-amd64": true, "linux-headers-arm64": true, "linux-headers-generic": true, "upx": true, "upx-ucl": true,
-	"musl-tools": true, "lld": true, "mold": true, "nim": true,
+	"musl-tools": true, "lld": true, "mold": true, "nim": true, "pkgconfig": true,
+	// Java build tools (apt pulls a JDK of its own with them).
+	"maven": true, "gradle": true, "ant": true, "sbt": true,
 	// build tools of C and C++ projects
 	"bison": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
 	"nasm": true, "yasm": true, "texinfo": true, "libtool-bin": true, "alpine-sdk": true, "check": true,
@@ -41,6 +43,13 @@ func init() {
 	for v := 11; v <= 19; v++ {
 		buildOnlyPackages[fmt.Sprintf("clang-%d", v)] = true
 	}
+}
+
+// isBuildOnly reports whether a package serves the build alone: a build
+// tool, or an alpine package of static archives (openssl-libs-static),
+// which nothing loads at run time.
+func isBuildOnly(pkg string) bool {
+	return buildOnlyPackages[pkg] || strings.HasSuffix(pkg, "-static")
 }
 
 // devRuntimeName is the run-time package of a -dev package on a release
@@ -241,7 +250,7 @@ slim Debian image of the builder's release.`,
 					u.Skip(s.In.StartLine, "line %d installs the package file %s, which the runtime stage does not have: install it there by hand", s.In.StartLine, pkg)
 					return nil
 				}
-				if sourceLine != 0 && !strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !skipPackages.MatchString(pkg) {
+				if sourceLine != 0 && !strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !skipPackages.MatchString(pkg) {
 					sourceSkip(s, pkg)
 					return nil
 				}
@@ -253,10 +262,10 @@ slim Debian image of the builder's release.`,
 						}
 						continue
 					}
-					if strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !headerOnly[pkg] && !p.Static {
+					if strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !headerOnly[pkg] && !p.Static {
 						u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
 					}
-					if strings.HasSuffix(pkg, "-dev") || buildOnlyPackages[pkg] {
+					if strings.HasSuffix(pkg, "-dev") || isBuildOnly(pkg) {
 						continue
 					}
 				case devToRuntime[pkg] != nil:
@@ -270,10 +279,10 @@ slim Debian image of the builder's release.`,
 					}
 					want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
 					continue
-				case strings.HasSuffix(pkg, "-dev") && !buildOnlyPackages[pkg] && !headerOnly[pkg] && !p.Static:
+				case strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !headerOnly[pkg] && !p.Static:
 					u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
 					continue
-				case buildOnlyPackages[pkg] && runs[pkgProgram(pkg)]:
+				case isBuildOnly(pkg) && runs[pkgProgram(pkg)]:
 					// A build tool the container itself runs (node ssr.js).
 					if sourceLine != 0 {
 						sourceSkip(s, pkg)
@@ -284,7 +293,7 @@ slim Debian image of the builder's release.`,
 						recommends = true
 					}
 					continue
-				case strings.HasSuffix(pkg, "-dev") || buildOnlyPackages[pkg]:
+				case strings.HasSuffix(pkg, "-dev") || isBuildOnly(pkg):
 					dropped[s.In.StartLine] = append(dropped[s.In.StartLine], pkg)
 					continue
 				}

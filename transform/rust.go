@@ -64,6 +64,9 @@ type rustArtifact struct {
 	// Gone says which line took it away (rm, cargo clean, a cache mount).
 	Gone     string
 	GoneLine int
+	// Used is set for a registry tool's binary a script of the container
+	// runs (diesel of diesel_cli in the entrypoint script).
+	Used bool
 }
 
 // cargoRun is one cargo build or cargo install.
@@ -470,15 +473,26 @@ func (r *rustScan) attribute(run *cargoRun) bool {
 		u.Skip(run.Line, "%s", why)
 		return false
 	}
+	usedByScript := false
 	switch {
 	case names != nil:
 		run.Known = true
 	case run.Registry != "":
 		u.Fact(run.Line, "cargo install %s: a tool from a registry; its binaries are copied only if the container runs one", run.Registry)
-		// Only a binary named like its crate is known without the crate.
-		if crate := path.Base(strings.TrimSuffix(run.Registry, ".git")); r.needs.Exec == crate {
+		// Only a binary named like its crate (or its CLI crate) is known
+		// without the crate.
+		crate := path.Base(strings.TrimSuffix(run.Registry, ".git"))
+		if r.needs.Exec == crate {
 			names = []string{crate}
 			u.Fact(run.Line, "the container runs %s, the binary of the crate of that name", crate)
+		} else if script, words := u.runtimeScript(); script != "" {
+			for _, w := range []string{crate, strings.TrimSuffix(crate, "_cli"), strings.TrimSuffix(crate, "-cli")} {
+				if words[w] {
+					names, usedByScript = []string{w}, true
+					u.Fact(run.Line, "%s runs %s, the binary of cargo install %s", script, w, crate)
+					break
+				}
+			}
 		}
 	case r.execPath != "" && path.Dir(r.execPath) == run.OutDir:
 		names = []string{path.Base(r.execPath)}
@@ -490,7 +504,7 @@ func (r *rustScan) attribute(run *cargoRun) bool {
 		u.Fact(run.Line, "binary name %s from the command the container runs by bare name (no Cargo.toml in the build context)", names[0])
 	}
 	for _, n := range names {
-		r.arts = append(r.arts, &rustArtifact{Name: path.Base(n), Path: path.Join(run.OutDir, n), Line: run.Line, Run: run})
+		r.arts = append(r.arts, &rustArtifact{Name: path.Base(n), Path: path.Join(run.OutDir, n), Line: run.Line, Run: run, Used: usedByScript})
 		run.found++
 	}
 	if run.Registry == "" {
@@ -726,7 +740,7 @@ func (r *rustScan) plan() error {
 			u.Fact(a.GoneLine, "%s: not copied", a.Gone)
 			continue
 		}
-		if a.Run.Registry != "" && ran != a {
+		if a.Run.Registry != "" && ran != a && !a.Used {
 			continue
 		}
 		picks = append(picks, pick{a, src})
