@@ -710,6 +710,16 @@ func (u *Unit) javaContextData(line int) {
 		}
 		u.Plan.Copies = append(u.Plan.Copies, Copy{Src: p, Dst: p, Why: why, Line: l})
 	}
+	inBuildTree := func(p string) bool {
+		for _, s := range u.Steps {
+			if s.In.Keyword == "run" && s.Workdir != "" && s.Workdir != "/" {
+				if _, in := under(p, normDir(s.Workdir)); in {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {
 		sd, ok := contextCopy(s)
@@ -744,6 +754,9 @@ func (u *Unit) javaContextData(line int) {
 					p = path.Join(abs, name)
 				}
 				add(p, fmt.Sprintf("line %d copies %s from the build context, which programs read at run time", s.In.StartLine, src), s.In.StartLine)
+			case !inBuildTree(abs):
+				// Put outside the project (an entrypoint in /usr/local/bin,
+				// a certificate): the effects pass carries it.
 			default:
 				unknown = append(unknown, fmt.Sprintf("%s (line %d)", src, s.In.StartLine))
 			}
