@@ -96,6 +96,24 @@ same release as the builder.`,
 		if !ok {
 			return nil
 		}
+		// A tool go install fetched (templ, sqlc for go generate) that the
+		// container never runs is the build's.
+		words := u.runtimePrograms()
+		for _, c := range scripted {
+			for _, a := range c.Args {
+				words[a] = true
+				words[path.Base(a)] = true
+			}
+		}
+		kept := arts[:0]
+		for _, a := range arts {
+			if a.Fetched && !words[a.Name] && !words[a.Path] {
+				u.Fact(a.Line, "%s stays in the builder: a tool the go command fetched for the build, which the container does not run", a.Name)
+				continue
+			}
+			kept = append(kept, a)
+		}
+		arts = kept
 		if len(arts) == 0 {
 			u.Skip(u.Stage.From.StartLine, "no go build or go install writes a binary: nothing to carry into a runtime stage")
 			return nil
@@ -113,6 +131,24 @@ same release as the builder.`,
 				bare[c.Args[0]] = true
 			}
 		}
+		// The golang image's PATH (/go/bin), not an ENV PATH, which the
+		// runtime restates.
+		builderPath := map[string]bool{}
+		if base, ok := ConfigOf(u.Base); ok {
+			for _, kv := range base.Env {
+				if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+					for _, d := range strings.Split(v, ":") {
+						builderPath[path.Clean(d)] = true
+					}
+				}
+			}
+		}
+		byPath := map[string]bool{}
+		for _, c := range scripted {
+			for _, w := range c.Args {
+				byPath[path.Clean(w)] = true
+			}
+		}
 		seen := map[string]bool{}
 		for _, a := range arts {
 			if seen[a.Path] {
@@ -120,12 +156,18 @@ same release as the builder.`,
 			}
 			seen[a.Path] = true
 			dst := a.Path
-			if bare[a.Name] && !runtimeOnPath(path.Dir(a.Path)) {
-				dst = "/usr/local/bin/" + a.Name
-			}
 			why := "the binary built here"
-			if dst != a.Path {
+			switch dir := path.Dir(a.Path); {
+			case runtimeOnPath(dir):
+			case bare[a.Name]:
+				dst = "/usr/local/bin/" + a.Name
 				why = fmt.Sprintf("the binary, run by bare name %q: /usr/local/bin is on the runtime's PATH", a.Name)
+			case byPath[a.Path]:
+				// The container names it by its path: it stays there.
+			case builderPath[dir]:
+				// docker run IMAGE worker found it by name in the builder.
+				dst = "/usr/local/bin/" + a.Name
+				why = fmt.Sprintf("the binary: %s is on the golang image's PATH, /usr/local/bin on the runtime's", dir)
 			}
 			plan.Copies = append(plan.Copies, Copy{Src: a.Path, Dst: dst, Why: why, Line: a.Line})
 		}
@@ -259,6 +301,18 @@ func (u *Unit) goStatic(arts []goArtifact) bool {
 			// CGO_ENABLED=0 would build it without its C parts.
 			u.Fact(a.Line, "cgo: the go command builds %s from sources it downloads, not from the build context, so cgo cannot be proven unused: keeping the default (cgo on, %s runtime)", a.Name, libc)
 			return false
+		}
+	}
+	if u.Context != nil && u.Context.GoMod == nil {
+		// GOPATH mode: go get puts packages from outside the build context
+		// in GOPATH, and the build imports them; any may need cgo.
+		for _, s := range u.Steps {
+			for _, c := range s.Commands {
+				if c.Name() == "go" && len(c.Args) > 1 && c.Args[1] == "get" {
+					u.Fact(s.In.StartLine, "cgo: line %d fetches packages with go get (GOPATH mode), which the build context does not show: cgo cannot be proven unused; keeping the default (cgo on, %s runtime)", s.In.StartLine, libc)
+					return false
+				}
+			}
 		}
 	}
 	c := u.Context

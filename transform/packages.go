@@ -90,6 +90,11 @@ var devToRuntime = map[string]map[string]string{
 	"libbrotli-dev":              {"*": "libbrotli1"},
 	"libgmp-dev":                 {"*": "libgmp10"},
 	"libpcre3-dev":               {"*": "libpcre3"},
+	"librdkafka-dev":             {"bookworm": "librdkafka1", "bullseye": "librdkafka1", "buster": "librdkafka1", "jammy": "librdkafka1", "focal": "librdkafka1"},
+	"libcairo2-dev":              {"*": "libcairo2"},
+	"libpango1.0-dev":            {"*": "libpangocairo-1.0-0"}, // depends on libpango-1.0-0 and libcairo2
+	"libgif-dev":                 {"*": "libgif7"},
+	"librsvg2-dev":               {"*": "librsvg2-2"},
 	"libgc-dev":                  {"*": "libgc1", "buster": "libgc1c2", "focal": "libgc1c2", "bionic": "libgc1c2"},
 	"libpcre2-dev":               {"*": "libpcre2-8-0"},
 	"libreadline-dev":            {"bookworm": "libreadline8", "bullseye": "libreadline8", "trixie": "libreadline8t64", "jammy": "libreadline8", "noble": "libreadline8t64"},
@@ -280,6 +285,11 @@ slim Debian image of the builder's release.`,
 					want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
 					continue
 				case strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !headerOnly[pkg] && !p.Static:
+					if p.Ecosystem == "go" {
+						// cgo links what the Dockerfile installed headers for.
+						u.Skip(s.In.StartLine, "line %d installs %s, whose run-time package is not known (docs/tables.md): the cgo binary links its library, and the runtime would lack it", s.In.StartLine, pkg)
+						return nil
+					}
 					u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
 					continue
 				case isBuildOnly(pkg) && runs[pkgProgram(pkg)]:
