@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -435,6 +436,36 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			}
 		}
 	default:
+		if strings.HasPrefix(name, "python") && len(args) >= 3 && args[0] == "-m" && args[1] == "ipykernel" && args[2] == "install" {
+			// Jupyter looks kernels up in its system path unless told
+			// --user, --sys-prefix (the venv, copied) or --prefix.
+			kname, dir := "python3", "/usr/local/share/jupyter/kernels"
+			if v, ok := optValue(args, 0, "--name"); ok {
+				kname = v
+			}
+			switch v, ok := optValue(args, 0, "--prefix"); {
+			case ok:
+				dir = path.Join(v, "share/jupyter/kernels")
+			case hasFlag(args, "--sys-prefix"):
+				return
+			case hasFlag(args, "--user"):
+				dir = "/root/.local/share/jupyter/kernels"
+			}
+			add(effWrite, at(path.Join(dir, kname)), why("installs the Jupyter kernel spec into"), line)
+			return
+		}
+		if strings.HasPrefix(name, "python") && len(args) >= 2 && path.Base(args[0]) == "manage.py" && args[1] == "collectstatic" {
+			// Django writes to STATIC_ROOT, which an ENV may set outside the
+			// app directory.
+			if v, ok := s.Env.Get("STATIC_ROOT"); ok && path.IsAbs(v) && !strings.Contains(v, "$") {
+				add(effWrite, v, why("collects the static files into"), line)
+			}
+		}
+		if i := slices.Index(c.Args, "jekyll"); i >= 0 && i+1 < len(c.Args) && c.Args[i+1] == "build" {
+			if v, ok := optValue(c.Args[i+2:], 'd', "--destination"); ok {
+				add(effWrite, at(v), why("builds the site into"), line)
+			}
+		}
 		if strings.HasPrefix(name, "python") && len(args) >= 2 && args[0] == "-m" && args[1] == "nltk.downloader" {
 			dir := "/root/nltk_data"
 			if v, ok := s.Env.Get("NLTK_DATA"); ok && v != "" {

@@ -656,10 +656,15 @@ func (u *Unit) removedAfter(p string, line int) int {
 		for _, c := range s.Commands {
 			switch c.Name() {
 			case "rm":
-				if c.Dynamic || !hasFlag(c.Args, "-r", "-R", "-rf", "-fr", "-Rf", "-fR", "--recursive") {
+				if c.Dynamic {
 					continue
 				}
+				// Without -r only files go: p itself, not what it holds.
+				recursive := hasFlag(c.Args, "-r", "-R", "-rf", "-fr", "-Rf", "-fR", "--recursive")
 				for _, a := range nonFlags(c.Args[1:]) {
+					if !recursive && path.Clean(Resolve(c.Dir, a)) != path.Clean(p) {
+						continue
+					}
 					if a == "~" || strings.HasPrefix(a, "~/") {
 						home, ok := c.Env["HOME"]
 						if !ok {

@@ -217,6 +217,9 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 			continue
 		}
 		seen[t.path] = true
+		if t.path == "/tmp" || strings.HasPrefix(t.path, "/tmp/") || strings.HasPrefix(t.path, "/var/tmp/") {
+			continue // a build input put in a scratch directory
+		}
 		if !t.file && systemDirs[t.path] {
 			return nil, fmt.Sprintf("line %d puts the app in %s, a system directory: the app cannot be copied apart from the image", t.line, t.path)
 		}

@@ -88,8 +88,10 @@ reason.`,
 					Why:  "a virtual environment holds every package the install adds, so the runtime can take them in one copy",
 					Line: py.first.In.StartLine}},
 				Insert{Before: py.first.In, Gen: Gen{
-					In:   u.File.New("ENV", `ENV PATH="`+venvDir+`/bin:$PATH"`),
-					Why:  "pip, python and the console scripts resolve to the virtual environment",
+					// VIRTUAL_ENV too: poetry and uv choose their
+					// environment from it, not from PATH.
+					In:   u.File.New("ENV", `ENV VIRTUAL_ENV=`+venvDir+` PATH="`+venvDir+`/bin:$PATH"`),
+					Why:  "pip, python, the console scripts, poetry and uv resolve to the virtual environment",
 					Line: py.first.In.StartLine}})
 			plan.RuntimeRuns = append(plan.RuntimeRuns, Gen{
 				In:   u.File.New("ENV", `ENV PATH="`+venvDir+`/bin:$PATH"`),
@@ -117,8 +119,31 @@ reason.`,
 		plan.Copies = withDir(u.withoutRemoved(plan, app), venv, py.first.In.StartLine, "the virtual environment: every installed package and console script")
 		u.Plan = plan
 		u.pythonNativeLibs(py)
+		if py.noBinary != 0 {
+			u.Warn(py.noBinary, "line %d builds packages from source (--no-binary): they link the full image's -dev libraries, whose run-time packages %s may lack beyond the known ones (docs/tables.md); stagesplit verify shows it", py.noBinary, plan.Runtime.Ref)
+		}
+		u.alpineCxxRuntime()
 		return nil
 	},
+}
+
+// alpineCxxRuntime adds libstdc++ to an alpine runtime of a build that
+// installed a C++ compiler: a native extension built with it (sassc,
+// grpc) links libstdc++, which the python and ruby alpine images lack.
+func (u *Unit) alpineCxxRuntime() {
+	p := u.Plan
+	if p == nil || u.Base.Libc != "musl" {
+		return
+	}
+	for _, s := range u.Steps {
+		for _, pkg := range s.Installs {
+			if pkg == "build-base" || pkg == "g++" || pkg == "alpine-sdk" {
+				p.Packages = append(p.Packages, Package{Name: "libstdc++", Line: s.In.StartLine,
+					Why: fmt.Sprintf("line %d installs %s: a C++ extension it builds links libstdc++, which the alpine image lacks", s.In.StartLine, pkg)})
+				return
+			}
+		}
+	}
 }
 
 // python2Site is where pip installs in the official Python 2 images (all
@@ -171,6 +196,7 @@ type pyInstalls struct {
 	venvLine int
 	line     int      // the line a reason refers to
 	names    []string // packages named on install command lines
+	noBinary int      // the line of a pip install --no-binary (built from source)
 	reqFiles []string // requirements files named by -r, as image paths
 }
 
@@ -247,6 +273,12 @@ func (u *Unit) pythonInstalls() (pyInstalls, string) {
 					py.reqFiles = append(py.reqFiles, Resolve(c.Dir, expand(sub[i+1])))
 				}
 				switch {
+				case tool == "uv" && a == "--system":
+					// uv 0.2 and later: --system skips any virtual environment
+					// on PATH (astral-sh/uv#4031) and installs into /usr/local.
+					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: uv pip install --system installs into the system interpreter, past any virtual environment: not supported yet", s.In.StartLine)
+				case a == "--no-binary" || strings.HasPrefix(a, "--no-binary="):
+					py.noBinary = s.In.StartLine
 				case a == "--user":
 					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: pip install --user puts packages in the home directory, which a virtual environment refuses", s.In.StartLine)
 				case a == "--target" || a == "-t" || a == "--prefix" || a == "--root" || strings.HasPrefix(a, "--target=") || strings.HasPrefix(a, "--prefix=") || strings.HasPrefix(a, "--root="):

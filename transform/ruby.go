@@ -147,6 +147,7 @@ would not run in the runtime stage.`,
 			}
 		}
 		u.rubyNativeLibs()
+		u.alpineCxxRuntime()
 		return nil
 	},
 }

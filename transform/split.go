@@ -611,19 +611,34 @@ func (u *Unit) recursiveChown(dir string, line int) (string, int) {
 		for _, c := range s.Commands {
 			// A plain chown of the directory counts too: what matters is
 			// its owner (it is mostly one a mkdir just made, empty).
-			if c.Name() != "chown" || c.Dynamic {
+			if c.Name() != "chown" {
 				continue
 			}
-			args := nonFlags(c.Args[1:])
+			var words []string
+			for _, a := range c.Args[1:] {
+				w := expandVars(a, s.Env, c.Env) // chown -R airflow: ${AIRFLOW_HOME}
+				if strings.ContainsAny(w, "$`") {
+					words = nil
+					break
+				}
+				words = append(words, w)
+			}
+			if words == nil {
+				continue
+			}
+			args := nonFlags(words)
 			if len(args) < 2 {
 				continue
 			}
 			recursive := hasFlag(c.Args, "-R", "--recursive")
+			// chown USER: means USER and their login group; COPY --chown=USER
+			// takes the same number for the group, as useradd gives it.
+			who := strings.TrimSuffix(args[0], ":")
 			for _, p := range args[1:] {
-				if Resolve(c.Dir, p) == dir {
-					owner, line = args[0], s.In.StartLine
-				} else if _, ok := under(dir, Resolve(c.Dir, p)); ok && recursive {
-					owner, line = args[0], s.In.StartLine // chown -R of a parent
+				if path.Clean(Resolve(c.Dir, p)) == dir {
+					owner, line = who, s.In.StartLine
+				} else if _, ok := under(dir, path.Clean(Resolve(c.Dir, p))); ok && recursive {
+					owner, line = who, s.In.StartLine // chown -R of a parent
 				}
 			}
 		}
