@@ -256,6 +256,35 @@ func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
 	return pure, mixed
 }
 
+// accountOnlyRun is a RUN of just the account commands (useradd, groupadd,
+// ...) of a user-setup RUN whose other commands only chown, chmod or mkdir
+// app paths: the runtime repeats that, and the copies bring the app with
+// the owners the builder gave it. ok is false when the RUN does anything
+// else, or an account command is not literal.
+func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
+	var parts []string
+	for _, c := range s.Commands {
+		switch c.Name() {
+		case "useradd", "adduser", "groupadd", "addgroup", "usermod":
+			if c.Dynamic || len(c.Env) > 0 {
+				return "", false
+			}
+			words := make([]string, len(c.Args))
+			for i, a := range c.Args {
+				words[i] = shellQuote(a)
+			}
+			parts = append(parts, strings.Join(words, " "))
+		case "chown", "chmod", "mkdir", "true", "echo":
+		default:
+			return "", false
+		}
+	}
+	if len(parts) == 0 {
+		return "", false
+	}
+	return "RUN " + strings.Join(parts, " && "), true
+}
+
 // touchesCopied reports whether a chown or chmod of a user-setup RUN names
 // a path that is missing where the runtime stage repeats the RUN: inside
 // a directory the runtime receives by COPY only afterwards (an app path,

@@ -106,6 +106,7 @@ runtime's working directory back to its user.`,
 		// did it, among the restated config (its mkdir may precede a
 		// WORKDIR), and before the copies (a COPY --chown may name it).
 		userRuns := map[*Step]bool{}
+		accountRuns := map[*Step]string{} // a mixed user RUN's account commands alone
 		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
 			pure, mixed := u.userSetupRuns()
 			replayedUser := false // a RUN the runtime repeats whole creates it
@@ -114,11 +115,15 @@ runtime's working directory back to its user.`,
 				replayedUser = replayedUser || r
 				return r
 			})
-			if len(mixed) > 0 {
-				u.Skip(mixed[0].In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
-				return nil
+			for _, s := range mixed {
+				text, ok := u.accountOnlyRun(s)
+				if !ok {
+					u.Skip(s.In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
+					return nil
+				}
+				accountRuns[s] = text
 			}
-			if len(pure) == 0 && !replayedUser {
+			if len(pure) == 0 && len(accountRuns) == 0 && !replayedUser {
 				u.Skip(needs.UserLine, "USER %s is not created by this Dockerfile and may not exist in %s", needs.User, p.Runtime.Ref)
 				return nil
 			}
@@ -139,6 +144,11 @@ runtime's working directory back to its user.`,
 		var deferredUser *Step
 		var deferredShell []*Step
 		for _, s := range head {
+			if text := accountRuns[s]; text != "" {
+				restated = append(restated, u.annotate(f.New("RUN", text), "creates USER "+needs.User+" again; the chown and mkdir of app paths in the same RUN are the copies' business"))
+				u.decide(ActAdd, s.In.StartLine, 0, nil, "%s: the account commands of line %d, which also changes app paths the runtime receives by COPY, with their owners", text, s.In.StartLine)
+				continue
+			}
 			if userRuns[s] {
 				why := userWhy[s]
 				if why == "" {
