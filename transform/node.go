@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -41,7 +42,13 @@ something behind (the dev dependencies of a build step, or build packages the Do
 compilers and -dev headers for native addons), and is skipped otherwise. A global install (npm
 install -g, yarn global add) is repeated in the runtime only for packages whose programs the
 container runs (its command, the package.json script it starts, an entrypoint script from the build
-context); build tools stay in the builder. Browsers downloaded outside the app directory are copied
+context; pnpm start runs pnpm itself); build tools stay in the builder. When the container runs a
+package manager through corepack (pnpm, yarn after corepack enable, or the corepack package installed
+globally), the enable is repeated in the runtime, which lacks its shims in /usr/local/bin, and the
+caches the build's RUNs made corepack download the package manager into ($COREPACK_HOME, else
+~/.cache/node/corepack of the user) are copied, so it starts without the network; an image whose
+corepack may predate 0.13 (~/.node/corepack: Node.js 16 and older, early 18) is skipped then.
+Browsers downloaded outside the app directory are copied
 too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts Chrome into
 ~/.cache/puppeteer of the installing user (root, node, or a user the Dockerfile makes, whose home
 useradd or adduser gives) or $PUPPETEER_CACHE_DIR at install time, playwright
@@ -134,6 +141,14 @@ writes there cannot be carried.`,
 			u.Skip(line, "%s", why)
 			return nil
 		}
+		corepackRuns, corepackCopies, line, why := u.nodeCorepack(globals)
+		if why != "" {
+			if line == 0 {
+				line = installLine
+			}
+			u.Skip(line, "%s", why)
+			return nil
+		}
 		outs, outWhy := u.nodeBuildOutputs(installStep, appDir)
 		if len(builds) > 0 {
 			u.Fact(0, "build scripts: %s%s", strings.Join(builds, ", "), nodeOutputNote(outs, outWhy))
@@ -176,6 +191,7 @@ writes there cannot be carried.`,
 		u.nodeNativePackages(installLine)
 
 		plan.RuntimeRuns = append(plan.RuntimeRuns, u.nodeGlobalRuns(globals)...)
+		plan.RuntimeRuns = append(plan.RuntimeRuns, corepackRuns...)
 		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy); why == "" {
 			if deps.Name != "" {
 				plan.Stages = append(plan.Stages, deps)
@@ -186,6 +202,11 @@ writes there cannot be carried.`,
 			}
 			if pwBrowsers != nil {
 				plan.Copies = append(plan.Copies, *pwBrowsers)
+			}
+			for _, c := range corepackCopies {
+				if !inDir(c.Src, path.Join(appDir, "node_modules")) {
+					plan.Copies = append(plan.Copies, c)
+				}
 			}
 			return nil
 		} else {
@@ -216,6 +237,11 @@ writes there cannot be carried.`,
 		for _, b := range []*Copy{browser, pwBrowsers} {
 			if b != nil && !inDir(b.Src, appDir) {
 				plan.Copies = append(plan.Copies, *b)
+			}
+		}
+		for _, c := range corepackCopies {
+			if !inDir(c.Src, appDir) {
+				plan.Copies = append(plan.Copies, c)
 			}
 		}
 		return nil
@@ -371,6 +397,13 @@ func nodeExecTool(c Command) ([]string, bool) {
 // so that each command is a program and its arguments. missing names a
 // script that package.json lacks.
 func (u *Unit) nodeCommands(cmds []Command, depth int) (out []Command, missing string) {
+	return u.nodeCommandsRunners(cmds, depth, nil)
+}
+
+// nodeCommandsRunners is nodeCommands that also calls runner with each
+// command that starts a package.json script (pnpm start): the package
+// manager itself runs then, though the expansion drops it.
+func (u *Unit) nodeCommandsRunners(cmds []Command, depth int, runner func(Command)) (out []Command, missing string) {
 	var scripts map[string]string
 	if u.Context != nil && u.Context.Package != nil {
 		scripts = u.Context.Package.Scripts
@@ -398,6 +431,9 @@ func (u *Unit) nodeCommands(cmds []Command, depth int) (out []Command, missing s
 		if !ok || depth > 4 {
 			out = append(out, c)
 			continue
+		}
+		if runner != nil {
+			runner(c)
 		}
 		if scripts == nil && (u.Context == nil || u.Context.Package == nil) {
 			if missing == "" {
@@ -429,7 +465,7 @@ func (u *Unit) nodeCommands(cmds []Command, depth int) (out []Command, missing s
 				}
 				continue
 			}
-			more, m := u.nodeCommands(sub, depth+1)
+			more, m := u.nodeCommandsRunners(sub, depth+1, runner)
 			if missing == "" {
 				missing = m
 			}
@@ -474,7 +510,7 @@ func (u *Unit) nodeRunDevDep() (pkg, via string) {
 				pkg, via = d, v
 			}
 		}
-	})
+	}, nil)
 	return pkg, via
 }
 
@@ -1448,6 +1484,7 @@ var nodeGlobalPrograms = map[string][]string{
 	"concurrently":  {"concurrently", "conc"},
 	"@vue/cli":      {"vue"},
 	"ts-node":       {"ts-node", "ts-node-esm", "ts-node-script"},
+	"corepack":      {"corepack", "yarn", "yarnpkg", "pnpm", "pnpx"},
 }
 
 // nodeGlobalRuns repeats in the runtime the global installs whose
@@ -1524,10 +1561,13 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 
 // nodeRunPrograms is the set of programs the container runs, through the
 // package.json scripts it starts and the scripts from the build context it
-// runs. opaque says why it may run others that cannot be seen.
+// runs, with the package manager that starts a script (pnpm start needs
+// pnpm). opaque says why it may run others that cannot be seen.
 func (u *Unit) nodeRunPrograms() (map[string]bool, string) {
 	progs := map[string]bool{}
 	opaque := u.nodeContainerWalk(func(c Command, _ string) {
+		progs[path.Base(c.Args[0])] = true
+	}, func(c Command) {
 		progs[path.Base(c.Args[0])] = true
 	})
 	return progs, opaque
@@ -1538,9 +1578,10 @@ func (u *Unit) nodeRunPrograms() (map[string]bool, string) {
 // the like, and through the shell scripts of the build context it runs
 // (sh scripts/start.sh, ./start.sh, an entrypoint script copied onto
 // PATH), with the words an entrypoint script is given as a command too.
-// via says what reached the program, for a decision. opaque says why the
-// container may run others that cannot be seen.
-func (u *Unit) nodeContainerWalk(fn func(c Command, via string)) (opaque string) {
+// via says what reached the program, for a decision. runner, when set, is
+// given each command that starts a package.json script. opaque says why
+// the container may run others that cannot be seen.
+func (u *Unit) nodeContainerWalk(fn func(c Command, via string), runner func(Command)) (opaque string) {
 	var visit func(cmds []Command, depth int, via string)
 	visit = func(cmds []Command, depth int, via string) {
 		for ti, top := range cmds {
@@ -1554,7 +1595,7 @@ func (u *Unit) nodeContainerWalk(fn func(c Command, via string)) (opaque string)
 					v = fmt.Sprintf("%s run %s", top.Name(), name)
 				}
 			}
-			expanded, missing := u.nodeCommands([]Command{top}, 0)
+			expanded, missing := u.nodeCommandsRunners([]Command{top}, 0, runner)
 			if missing != "" && opaque == "" {
 				opaque = fmt.Sprintf("the container runs the package.json script %s, which cannot be read", missing)
 			}
@@ -2185,4 +2226,259 @@ func (u *Unit) nodeLockVersion(name string) (version string, dev, found bool) {
 		}
 	}
 	return "", false, false
+}
+
+// nodeCorepackShims are the programs `corepack enable NAME` links, and
+// those a global install of the corepack package puts on PATH.
+var nodeCorepackShims = map[string][]string{
+	"yarn": {"yarn", "yarnpkg"}, "pnpm": {"pnpm", "pnpx"}, "npm": {"npm", "npx"},
+	"corepack": {"yarn", "yarnpkg", "pnpm", "pnpx"},
+}
+
+// nodeCorepackFetches are corepack's subcommands that download a package
+// manager into its cache (install -g and prepare --activate among them),
+// and its direct calls of one (corepack pnpm install).
+var nodeCorepackFetches = map[string]bool{
+	"prepare": true, "install": true, "use": true, "up": true,
+	"yarn": true, "yarnpkg": true, "pnpm": true, "pnpx": true, "npm": true, "npx": true,
+}
+
+// nodeCorepack carries what corepack gave the builder to a container that
+// runs a package manager through it (pnpm start after corepack enable):
+// `corepack enable` links its shims into the directory of node
+// (/usr/local/bin), which a new stage lacks, and the package manager
+// itself is downloaded on first use into the cache of the user who ran it
+// ($COREPACK_HOME, else ~/.cache/node/corepack), so without that cache the
+// container would fetch it from the network when it starts. The enable is
+// repeated in the runtime (it needs no network) and the caches the
+// build's RUNs filled are copied. why is set when that cannot be done
+// faithfully.
+func (u *Unit) nodeCorepack(globals []nodeGlobal) (runs []Gen, copies []Copy, line int, why string) {
+	type enable struct {
+		text string
+		line int
+	}
+	var enables []enable
+	shims := map[string]bool{}
+	global, globalSpec := false, ""
+	for _, g := range globals {
+		for _, a := range nonFlags(g.Cmd.Args[g.Words:]) {
+			if a == "corepack" || strings.HasPrefix(a, "corepack@") {
+				global, globalSpec = true, strings.TrimPrefix(strings.TrimPrefix(a, "corepack"), "@")
+			}
+		}
+	}
+	type fetch struct {
+		s   *Step
+		cmd Command
+	}
+	var fetches []fetch
+	// What keeps the shims from being repeated matters only when the
+	// container runs one of them.
+	badLine, bad := 0, ""
+	for _, s := range u.Steps {
+		if s.In.Keyword != "run" {
+			continue
+		}
+		for _, c := range s.Commands {
+			name := c.Name()
+			sub := ""
+			if args := nonFlags(c.Args[1:]); len(args) > 0 {
+				sub = args[0]
+			}
+			switch {
+			case name == "corepack" && sub == "disable":
+				if bad == "" {
+					badLine, bad = s.In.StartLine, fmt.Sprintf("line %d runs corepack disable, which shims the image keeps is not followed", s.In.StartLine)
+				}
+			case name == "corepack" && sub == "enable":
+				var names []string
+				for i := 2; i < len(c.Args); i++ {
+					a := c.Args[i]
+					dir := ""
+					switch {
+					case a == "--install-directory" && i+1 < len(c.Args):
+						i++
+						dir = c.Args[i]
+					case strings.HasPrefix(a, "--install-directory="):
+						dir = strings.TrimPrefix(a, "--install-directory=")
+					case !strings.HasPrefix(a, "-"):
+						names = append(names, a)
+					}
+					if bad == "" && (strings.ContainsAny(c.Args[i], "$`\"'\\ \t") || dir != "" && !strings.HasPrefix(dir, "/")) {
+						badLine, bad = s.In.StartLine, fmt.Sprintf("line %d runs %s, which cannot be repeated in the runtime as it is written (a variable, quoting or a relative --install-directory)", s.In.StartLine, strings.Join(c.Args, " "))
+					}
+				}
+				if len(names) == 0 {
+					names = []string{"yarn", "pnpm"}
+				}
+				for _, n := range names {
+					for _, b := range nodeCorepackShims[n] {
+						shims[b] = true
+					}
+				}
+				text := "RUN " + strings.Join(c.Args, " ")
+				dup := false
+				for _, e := range enables {
+					dup = dup || e.text == text
+				}
+				if !dup {
+					enables = append(enables, enable{text, s.In.StartLine})
+				}
+			case name == "corepack" && nodeCorepackFetches[sub] && !hasFlag(c.Args, "-o", "--output"):
+				fetches = append(fetches, fetch{s, c})
+			case nodeGlobalCorepack(c):
+				for _, b := range nodeCorepackShims["corepack"] {
+					shims[b] = true
+				}
+			case shims[name]:
+				fetches = append(fetches, fetch{s, c})
+			}
+		}
+	}
+	if len(enables) == 0 && !global {
+		return nil, nil, 0, ""
+	}
+	progs, opaque := u.nodeRunPrograms()
+	var used []string
+	for p := range shims {
+		if progs[p] {
+			used = append(used, p)
+		}
+	}
+	sort.Strings(used)
+	what := "the container runs " + strings.Join(used, ", ")
+	switch {
+	case len(used) > 0:
+	case progs["corepack"]:
+		what = "the container runs corepack"
+	case opaque != "":
+		what = opaque + ", and may run a package manager"
+	default:
+		if len(enables) > 0 {
+			u.Fact(enables[0].line, "corepack's shims stay in the builder: the container runs no package manager through them")
+		}
+		return nil, nil, 0, ""
+	}
+	if bad != "" {
+		return nil, nil, badLine, fmt.Sprintf("%s through corepack, and %s", what, bad)
+	}
+	if global {
+		// A global install of an old corepack keeps the old place.
+		if major, minor := versionParts(globalSpec); globalSpec != "" && strings.Trim(globalSpec, "0123456789.") == "" && major == 0 && minor < 13 {
+			return nil, nil, 0, fmt.Sprintf("%s through corepack %s, which keeps the package managers it downloads in ~/.node/corepack rather than ~/.cache/node/corepack: where they are is not known", what, globalSpec)
+		}
+	} else if !nodeCorepackXDG(u.Base) {
+		return nil, nil, enables[0].line, fmt.Sprintf("%s through corepack, and the corepack of %s may predate 0.13, which kept the package managers it downloads in ~/.node/corepack rather than ~/.cache/node/corepack: where they are is not known", what, u.Base.Expanded)
+	}
+	for _, e := range enables {
+		runs = append(runs, Gen{In: u.File.New("RUN", e.text), Line: e.line,
+			Why: fmt.Sprintf("%s, whose shim corepack enable links next to node (/usr/local/bin), outside the copied directories", what)})
+	}
+	seen := map[string]bool{}
+	for _, f := range fetches {
+		l := f.s.In.StartLine
+		env := func(k string) (string, bool) {
+			if v, ok := f.cmd.Env[k]; ok {
+				return v, true
+			}
+			return f.s.Env.Get(k)
+		}
+		dir := ""
+		if v, ok := env("COREPACK_HOME"); ok && v != "" {
+			dir = v
+		} else if v, ok := env("XDG_CACHE_HOME"); ok && v != "" {
+			dir = v + "/node/corepack"
+		} else {
+			home, ok := env("HOME")
+			if !ok {
+				home, ok = u.userHome(f.s)
+			}
+			if !ok {
+				return nil, nil, l, fmt.Sprintf("line %d runs %s, which corepack downloads into the home directory of the user, and that directory is not known", l, strings.Join(f.cmd.Args, " "))
+			}
+			dir = home + "/.cache/node/corepack"
+		}
+		if strings.Contains(dir, "$") || !strings.HasPrefix(dir, "/") {
+			return nil, nil, l, fmt.Sprintf("line %d runs %s, and where corepack keeps what it downloads (%s) is not known", l, strings.Join(f.cmd.Args, " "), dir)
+		}
+		dir = path.Clean(dir)
+		if run, ok := f.s.In.Command.(*instructions.RunCommand); ok {
+			lex := shell.NewLex(u.File.Escape)
+			if err := run.Expand(func(w string) (string, error) {
+				v, _, err := lex.ProcessWord(w, f.s.Env)
+				return v, err
+			}); err != nil {
+				return nil, nil, l, fmt.Sprintf("cannot read the --mount options of line %d: %v", l, err)
+			}
+			mounted := false
+			for _, m := range instructions.GetMounts(run) {
+				t := Resolve(f.s.Workdir, m.Target)
+				switch {
+				case m.Target == "":
+				case inDir(dir, t):
+					// What it downloads there never reaches the image: the
+					// original's container fetches it again too.
+					mounted = true
+				case inDir(t, dir):
+					return nil, nil, l, fmt.Sprintf("line %d runs %s with a --mount on %s, inside corepack's cache %s: what of the cache the image keeps is not known", l, strings.Join(f.cmd.Args, " "), t, dir)
+				}
+			}
+			if mounted {
+				continue
+			}
+		}
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		copies = append(copies, Copy{Src: dir, Dst: dir, Line: l,
+			Why: fmt.Sprintf("%s through corepack, which line %d made download the package manager there: the runtime needs no network to start it", what, l)})
+	}
+	if len(copies) == 0 && len(enables) > 0 {
+		u.Fact(enables[0].line, "no RUN calls a package manager through corepack, so the builder has nothing in corepack's cache: the container downloads it when it starts, as the original does")
+	}
+	return runs, copies, 0, ""
+}
+
+// nodeCorepackXDG reports whether the node image's own corepack is 0.13 or
+// later, which keeps its downloads under ~/.cache/node/corepack: every
+// Node.js 20 and later, Node.js 18 from 18.12 (corepack 0.13 came out in
+// August 2022, during 18.8), and the tags that follow the newest release.
+func nodeCorepackXDG(im Image) bool {
+	major, minor := versionParts(im.Version)
+	switch {
+	case im.Version == "":
+		for _, old := range []string{"argon", "boron", "carbon", "dubnium", "erbium", "fermium", "gallium"} {
+			if strings.HasPrefix(im.Tag, old) {
+				return false
+			}
+		}
+		return true
+	case major >= 20:
+		return true
+	case major == 18:
+		return !strings.Contains(im.Version, ".") || minor >= 12
+	}
+	return false
+}
+
+// nodeGlobalCorepack reports whether c installs the corepack package
+// globally (npm install -g corepack), which puts its shims on PATH.
+func nodeGlobalCorepack(c Command) bool {
+	words := 0
+	switch {
+	case c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i" || c.Args[1] == "add") && hasFlag(c.Args, "-g", "--global", "--location=global"):
+		words = 2
+	case c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add":
+		words = 3
+	default:
+		return false
+	}
+	for _, a := range nonFlags(c.Args[words:]) {
+		if a == "corepack" || strings.HasPrefix(a, "corepack@") {
+			return true
+		}
+	}
+	return false
 }

@@ -119,3 +119,15 @@ func TestAccountHome(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeCorepackXDG(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"node:20": true, "node:20.0.0-slim": true, "node:22-alpine": true, "node:lts-slim": true,
+		"node:18": true, "node:18.19.1-bookworm": true, "node:18.4.0": false, "node:16": false,
+		"node:14-alpine": false, "node:gallium": false, "node:hydrogen-slim": true,
+	} {
+		if got := nodeCorepackXDG(ParseImage(ref, ref)); got != want {
+			t.Errorf("nodeCorepackXDG(%s) = %v, want %v", ref, got, want)
+		}
+	}
+}
