@@ -34,7 +34,14 @@ script of the build context it runs: npx prisma migrate deploy) or an install li
 a devDependency, or when the file node runs is neither in the context nor in an output. Then the
 builder keeps the full image and, after the last build step, drops the dev dependencies (npm prune
 --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs one of them
-or the original prunes them itself, and the runtime receives the whole app directory. The runtime is
+or the original prunes them itself, and the runtime receives the whole app directory. Yarn 2 and
+later (yarnPath in .yarnrc.yml, packageManager yarn@2+, a .yarnrc.yml, .yarn/releases, a yarn.lock
+with __metadata, install --immutable) install the dev dependencies whatever NODE_ENV says: the deps
+stage and the prune use yarn workspaces focus --all --production, built into Yarn 4 and in Yarn 2
+and 3 only with the workspace-tools plugin .yarnrc.yml imports; without it the app directory is
+copied with its dev dependencies. Plug'n'Play (no nodeLinker: node-modules) has no node_modules: the
+app directory is copied whole when the packages are in its .yarn/cache (Yarn 2 and 3 by default,
+enableGlobalCache: false), and the file is skipped otherwise or without the build context. The runtime is
 the slim image of the same tag and release; with Prisma (@prisma/client or prisma in package.json,
 else the Dockerfile's words, with a warning) it gets openssl, which Prisma's engines need and the
 slim image lacks. An image that is already slim or alpine is its own runtime when the split leaves
@@ -141,6 +148,20 @@ writes there cannot be carried.`,
 			u.Skip(line, "%s", why)
 			return nil
 		}
+		var yarn nodeYarn
+		if pm == "yarn" {
+			yarn = u.nodeYarnInfo(installCmd)
+			switch {
+			case yarn.Berry && u.Context == nil:
+				u.Skip(installLine, "%s, and no build context: whether it writes node_modules or Plug'n'Play's .pnp.cjs, whose packages may be in a cache outside the app directory, cannot be told", yarn.What)
+				return nil
+			case yarn.Berry && yarn.PnP && !yarn.LocalCache:
+				u.Skip(installLine, "%s installs with Plug'n'Play (.yarnrc.yml sets no nodeLinker: node-modules): .pnp.cjs points into a package cache that is not known to be the project's .yarn/cache, so what the runtime needs outside the app directory is not known", yarn.What)
+				return nil
+			case yarn.Berry:
+				u.Fact(installLine, "%s: it installs the dev dependencies whatever NODE_ENV says", yarn.What)
+			}
+		}
 		corepackRuns, corepackCopies, line, why := u.nodeCorepack(globals)
 		if why != "" {
 			if line == 0 {
@@ -192,7 +213,7 @@ writes there cannot be carried.`,
 
 		plan.RuntimeRuns = append(plan.RuntimeRuns, u.nodeGlobalRuns(globals)...)
 		plan.RuntimeRuns = append(plan.RuntimeRuns, corepackRuns...)
-		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy); why == "" {
+		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy, yarn); why == "" {
 			if deps.Name != "" {
 				plan.Stages = append(plan.Stages, deps)
 			}
@@ -212,11 +233,16 @@ writes there cannot be carried.`,
 		} else {
 			u.Fact(installLine, "copying the whole app directory: %s", why)
 		}
+		appWhy := "the app directory: package.json, production node_modules and the build output"
 		if prodOnly {
 			u.Fact(installLine, "the install already leaves out dev dependencies: nothing to prune")
 		} else if prunedAt != 0 {
 			u.Fact(prunedAt, "line %d already drops the dev dependencies: nothing more to prune", prunedAt)
-		} else if prune := u.nodePrune(pm, needs, installCmd); prune != "" {
+		} else if prune := u.nodePrune(pm, needs, installCmd, yarn); prune == "" {
+			if c := u.Context; c == nil || c.Package == nil || len(c.Package.DevDependencies) > 0 {
+				appWhy = "the app directory: package.json, the dependencies (dev dependencies included) and the build output"
+			}
+		} else {
 			cmd := prune
 			if u.finalWorkdir() != appDir {
 				cmd = "cd " + appDir + " && " + prune
@@ -232,8 +258,7 @@ writes there cannot be carried.`,
 			u.Skip(installLine, "%s is already small and the dev dependencies must stay: a split would leave nothing behind", u.Base.Expanded)
 			return nil
 		}
-		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir,
-			Why: "the app directory: package.json, production node_modules and the build output", Line: installLine})
+		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir, Why: appWhy, Line: installLine})
 		for _, b := range []*Copy{browser, pwBrowsers} {
 			if b != nil && !inDir(b.Src, appDir) {
 				plan.Copies = append(plan.Copies, *b)
@@ -247,8 +272,6 @@ writes there cannot be carried.`,
 		return nil
 	},
 }
-
-var yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
 
 // nodeNativePackages adds the system packages that npm packages load at
 // run time and that the full node image had but its slim sibling lacks:
@@ -1028,11 +1051,17 @@ func (u *Unit) nodeRunFile(appDir string) (rel, text string) {
 // directories, that nothing after the install changes node_modules, and
 // that no script the production install or the container runs needs a
 // dev dependency; why says what is missing.
-func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy string) (st Stage, copies []Copy, why string) {
+func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy string, yarn nodeYarn) (st Stage, copies []Copy, why string) {
 	if u.Context == nil || u.Context.Package == nil {
 		return st, nil, "no package.json in the build context"
 	}
 	pj := u.Context.Package
+	if yarn.PnP {
+		return st, nil, fmt.Sprintf("%s installs with Plug'n'Play: no node_modules, the dependencies are .pnp.cjs and .yarn/cache in the app directory", yarn.What)
+	}
+	if yarn.Berry && !yarn.Focus && len(pj.DevDependencies) > 0 {
+		return st, nil, fmt.Sprintf("a deps stage would get the dev dependencies of %s too: %s", yarn.What, yarn.NoFocus)
+	}
 	if tool := runsPackageTool(u.runtimeNeeds()); tool != "" && pj.DevDependencies[tool] != "" {
 		return st, nil, fmt.Sprintf("the container runs %s, a devDependency", tool)
 	}
@@ -1162,6 +1191,17 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 					st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
 				}
 				st.Instructions = append(st.Instructions, u.nodeProdInstall(s))
+				if yarn.Berry {
+					// yarn install keeps the dev dependencies there; focus
+					// installs again without them, from the cache the
+					// install filled.
+					cmd := "yarn workspaces focus --all --production"
+					if s.Workdir != appDir {
+						cmd = "cd " + appDir + " && " + cmd
+					}
+					st.Instructions = append(st.Instructions, u.File.New("RUN", "RUN "+cmd))
+					u.Fact(s.In.StartLine, "the deps stage drops the dev dependencies with yarn workspaces focus --all --production after the install: %s ignores NODE_ENV", yarn.What)
+				}
 				continue
 			}
 			if u.nodeGlobalOnly(s) {
@@ -1723,7 +1763,7 @@ func (u *Unit) contextFileFor(abs string) (string, bool) {
 // nodePrune returns the command that removes dev dependencies, or "".
 // install is the original's dependency install, whose strictness about
 // the lock file a yarn reinstall keeps.
-func (u *Unit) nodePrune(pm string, n Needs, install Command) string {
+func (u *Unit) nodePrune(pm string, n Needs, install Command, yarn nodeYarn) string {
 	if tool := runsPackageTool(n); tool != "" {
 		c := u.Context
 		switch {
@@ -1749,11 +1789,15 @@ func (u *Unit) nodePrune(pm string, n Needs, install Command) string {
 	case "pnpm":
 		return "pnpm prune --prod"
 	case "yarn":
-		if c := u.Context; c != nil {
-			if c.Package != nil && yarnBerryRe.MatchString(c.Package.PackageManager) {
-				u.Warn(0, "Yarn Berry: dev dependencies are kept (yarn workspaces focus --production needs a plugin)")
-				return ""
-			}
+		switch {
+		case yarn.PnP:
+			u.Warn(0, "%s installs with Plug'n'Play: the dev dependencies stay in .yarn/cache and .pnp.cjs", yarn.What)
+			return ""
+		case yarn.Focus:
+			return "yarn workspaces focus --all --production"
+		case yarn.Berry:
+			u.Warn(0, "the dev dependencies stay: %s", yarn.NoFocus)
+			return ""
 		}
 		// --frozen-lockfile fails where the original's install would have
 		// updated the lock (--pure-lockfile, or no flag): keep its choice.
@@ -2481,4 +2525,124 @@ func nodeGlobalCorepack(c Command) bool {
 		}
 	}
 	return false
+}
+
+// nodeYarn is what the build context says of the Yarn that installs.
+type nodeYarn struct {
+	// Berry is set for Yarn 2 and later, which ignore NODE_ENV when they
+	// install (dev dependencies included); What names the version and the
+	// evidence.
+	Berry bool
+	What  string
+	// Major is Yarn's major version, 0 when it is not known.
+	Major int
+	// PnP is set when Yarn writes no node_modules (nodeLinker pnp, Yarn
+	// 2's default); LocalCache when the packages .pnp.cjs points to are
+	// in the project's .yarn/cache, which a copy of the app directory
+	// carries (Yarn 4 keeps them in a global cache by default).
+	PnP, LocalCache bool
+	// Focus is set when yarn workspaces focus --production is there to
+	// install without the dev dependencies; NoFocus says why not.
+	Focus   bool
+	NoFocus string
+}
+
+var (
+	yarnReleaseRe = regexp.MustCompile(`yarn-(\d+)\.\d+\.\d+[^/]*$`)
+	yarnManagerRe = regexp.MustCompile(`^yarn@(\d+)\.`)
+)
+
+// nodeYarnInfo reads .yarnrc.yml, package.json's packageManager, the
+// releases under .yarn/ and yarn.lock's format; install is the Dockerfile's
+// yarn install, whose --immutable is Yarn 2's flag.
+func (u *Unit) nodeYarnInfo(install Command) nodeYarn {
+	var y nodeYarn
+	rc := map[string]string{}
+	plugin := false
+	if c := u.Context; c != nil {
+		if data, err := fs.ReadFile(c.FS, ".yarnrc.yml"); err == nil {
+			y.Berry, y.What = true, ".yarnrc.yml"
+			for _, l := range strings.Split(string(data), "\n") {
+				l = strings.TrimRight(l, " \t\r")
+				if t := strings.TrimSpace(l); t == "" || strings.HasPrefix(t, "#") {
+					continue
+				}
+				if strings.Contains(l, "plugin-workspace-tools") {
+					plugin = true
+				}
+				if l[0] == ' ' || l[0] == '\t' || l[0] == '-' {
+					continue
+				}
+				k, v, ok := strings.Cut(l, ":")
+				if !ok {
+					continue
+				}
+				v = strings.TrimSpace(v)
+				if i := strings.Index(v, " #"); i >= 0 {
+					v = strings.TrimSpace(v[:i])
+				}
+				rc[strings.TrimSpace(k)] = strings.Trim(v, `"'`)
+			}
+		}
+		pm := ""
+		if c.Package != nil {
+			pm = c.Package.PackageManager
+		}
+		switch {
+		case rc["yarnPath"] != "":
+			// Any yarn, Corepack's or the image's classic one, hands over
+			// to the release yarnPath names.
+			y.Berry, y.What = true, ".yarnrc.yml's yarnPath "+rc["yarnPath"]
+			if m := yarnReleaseRe.FindStringSubmatch(rc["yarnPath"]); m != nil {
+				y.Major, _ = versionParts(m[1])
+				y.Berry = y.Major != 1
+			}
+		case yarnManagerRe.MatchString(pm):
+			y.Major, _ = versionParts(yarnManagerRe.FindStringSubmatch(pm)[1])
+			y.Berry, y.What = y.Major >= 2, "package.json's packageManager "+pm
+		case y.Berry:
+		default:
+			if ms, _ := fs.Glob(c.FS, ".yarn/releases/yarn-*"); len(ms) > 0 {
+				y.Berry, y.What = true, ms[0]
+				if m := yarnReleaseRe.FindStringSubmatch(ms[0]); m != nil {
+					y.Major, _ = versionParts(m[1])
+				}
+			} else if data, err := fs.ReadFile(c.FS, "yarn.lock"); err == nil && (strings.HasPrefix(string(data), "__metadata:") || strings.Contains(string(data), "\n__metadata:")) {
+				y.Berry, y.What = true, "yarn.lock's format"
+			}
+		}
+	}
+	if !y.Berry && hasFlag(install.Args, "--immutable", "--immutable-cache") {
+		y.Berry, y.What = true, "yarn install "+strings.Join(install.Args[2:], " ")
+	}
+	if !y.Berry {
+		return y
+	}
+	name := "Yarn 2 or later"
+	if y.Major > 0 {
+		name = fmt.Sprintf("Yarn %d", y.Major)
+	}
+	y.What = fmt.Sprintf("%s (%s)", name, y.What)
+	switch rc["nodeLinker"] {
+	case "", "pnp":
+		y.PnP = true
+		switch global := rc["enableGlobalCache"]; {
+		case rc["cacheFolder"] != "":
+		case global == "false":
+			y.LocalCache = true
+		case global == "" && (y.Major == 2 || y.Major == 3):
+			y.LocalCache = true
+		}
+	}
+	switch {
+	case y.Major >= 4:
+		y.Focus = true // workspace-tools is built into Yarn 4
+	case plugin:
+		y.Focus = true
+	case y.Major == 0:
+		y.NoFocus = "yarn workspaces focus --production, which leaves them out, is built into Yarn 4 only, which Yarn this is cannot be told, and .yarnrc.yml imports no workspace-tools plugin"
+	default:
+		y.NoFocus = fmt.Sprintf("yarn workspaces focus --production, which leaves them out, needs the workspace-tools plugin in Yarn %d, and .yarnrc.yml imports none", y.Major)
+	}
+	return y
 }
