@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -33,7 +34,14 @@ script of the build context it runs: npx prisma migrate deploy) or an install li
 a devDependency, or when the file node runs is neither in the context nor in an output. Then the
 builder keeps the full image and, after the last build step, drops the dev dependencies (npm prune
 --omit=dev, pnpm prune --prod, yarn v1 install --production) unless the container needs one of them
-or the original prunes them itself, and the runtime receives the whole app directory. The runtime is
+or the original prunes them itself, and the runtime receives the whole app directory. Yarn 2 and
+later (yarnPath in .yarnrc.yml, packageManager yarn@2+, a .yarnrc.yml, .yarn/releases, a yarn.lock
+with __metadata, install --immutable) install the dev dependencies whatever NODE_ENV says: the deps
+stage and the prune use yarn workspaces focus --all --production, built into Yarn 4 and in Yarn 2
+and 3 only with the workspace-tools plugin .yarnrc.yml imports; without it the app directory is
+copied with its dev dependencies. Plug'n'Play (no nodeLinker: node-modules) has no node_modules: the
+app directory is copied whole when the packages are in its .yarn/cache (Yarn 2 and 3 by default,
+enableGlobalCache: false), and the file is skipped otherwise or without the build context. The runtime is
 the slim image of the same tag and release; with Prisma (@prisma/client or prisma in package.json,
 else the Dockerfile's words, with a warning) it gets openssl, which Prisma's engines need and the
 slim image lacks. An image that is already slim or alpine is its own runtime when the split leaves
@@ -41,7 +49,13 @@ something behind (the dev dependencies of a build step, or build packages the Do
 compilers and -dev headers for native addons), and is skipped otherwise. A global install (npm
 install -g, yarn global add) is repeated in the runtime only for packages whose programs the
 container runs (its command, the package.json script it starts, an entrypoint script from the build
-context); build tools stay in the builder. Browsers downloaded outside the app directory are copied
+context; pnpm start runs pnpm itself); build tools stay in the builder. When the container runs a
+package manager through corepack (pnpm, yarn after corepack enable, or the corepack package installed
+globally), the enable is repeated in the runtime, which lacks its shims in /usr/local/bin, and the
+caches the build's RUNs made corepack download the package manager into ($COREPACK_HOME, else
+~/.cache/node/corepack of the user) are copied, so it starts without the network; an image whose
+corepack may predate 0.13 (~/.node/corepack: Node.js 16 and older, early 18) is skipped then.
+Browsers downloaded outside the app directory are copied
 too: puppeteer 19 and later (a dependency in package.json or the npm lock) puts Chrome into
 ~/.cache/puppeteer of the installing user (root, node, or a user the Dockerfile makes, whose home
 useradd or adduser gives) or $PUPPETEER_CACHE_DIR at install time, playwright
@@ -134,6 +148,28 @@ writes there cannot be carried.`,
 			u.Skip(line, "%s", why)
 			return nil
 		}
+		var yarn nodeYarn
+		if pm == "yarn" {
+			yarn = u.nodeYarnInfo(installCmd)
+			switch {
+			case yarn.Berry && u.Context == nil:
+				u.Skip(installLine, "%s, and no build context: whether it writes node_modules or Plug'n'Play's .pnp.cjs, whose packages may be in a cache outside the app directory, cannot be told", yarn.What)
+				return nil
+			case yarn.Berry && yarn.PnP && !yarn.LocalCache:
+				u.Skip(installLine, "%s installs with Plug'n'Play (.yarnrc.yml sets no nodeLinker: node-modules): .pnp.cjs points into a package cache that is not known to be the project's .yarn/cache, so what the runtime needs outside the app directory is not known", yarn.What)
+				return nil
+			case yarn.Berry:
+				u.Fact(installLine, "%s: it installs the dev dependencies whatever NODE_ENV says", yarn.What)
+			}
+		}
+		corepackRuns, corepackCopies, line, why := u.nodeCorepack(globals)
+		if why != "" {
+			if line == 0 {
+				line = installLine
+			}
+			u.Skip(line, "%s", why)
+			return nil
+		}
 		outs, outWhy := u.nodeBuildOutputs(installStep, appDir)
 		if len(builds) > 0 {
 			u.Fact(0, "build scripts: %s%s", strings.Join(builds, ", "), nodeOutputNote(outs, outWhy))
@@ -176,7 +212,8 @@ writes there cannot be carried.`,
 		u.nodeNativePackages(installLine)
 
 		plan.RuntimeRuns = append(plan.RuntimeRuns, u.nodeGlobalRuns(globals)...)
-		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy); why == "" {
+		plan.RuntimeRuns = append(plan.RuntimeRuns, corepackRuns...)
+		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy, yarn); why == "" {
 			if deps.Name != "" {
 				plan.Stages = append(plan.Stages, deps)
 			}
@@ -187,15 +224,25 @@ writes there cannot be carried.`,
 			if pwBrowsers != nil {
 				plan.Copies = append(plan.Copies, *pwBrowsers)
 			}
+			for _, c := range corepackCopies {
+				if !inDir(c.Src, path.Join(appDir, "node_modules")) {
+					plan.Copies = append(plan.Copies, c)
+				}
+			}
 			return nil
 		} else {
 			u.Fact(installLine, "copying the whole app directory: %s", why)
 		}
+		appWhy := "the app directory: package.json, production node_modules and the build output"
 		if prodOnly {
 			u.Fact(installLine, "the install already leaves out dev dependencies: nothing to prune")
 		} else if prunedAt != 0 {
 			u.Fact(prunedAt, "line %d already drops the dev dependencies: nothing more to prune", prunedAt)
-		} else if prune := u.nodePrune(pm, needs, installCmd); prune != "" {
+		} else if prune := u.nodePrune(pm, needs, installCmd, yarn); prune == "" {
+			if c := u.Context; c == nil || c.Package == nil || len(c.Package.DevDependencies) > 0 {
+				appWhy = "the app directory: package.json, the dependencies (dev dependencies included) and the build output"
+			}
+		} else {
 			cmd := prune
 			if u.finalWorkdir() != appDir {
 				cmd = "cd " + appDir + " && " + prune
@@ -211,18 +258,20 @@ writes there cannot be carried.`,
 			u.Skip(installLine, "%s is already small and the dev dependencies must stay: a split would leave nothing behind", u.Base.Expanded)
 			return nil
 		}
-		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir,
-			Why: "the app directory: package.json, production node_modules and the build output", Line: installLine})
+		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir, Why: appWhy, Line: installLine})
 		for _, b := range []*Copy{browser, pwBrowsers} {
 			if b != nil && !inDir(b.Src, appDir) {
 				plan.Copies = append(plan.Copies, *b)
 			}
 		}
+		for _, c := range corepackCopies {
+			if !inDir(c.Src, appDir) {
+				plan.Copies = append(plan.Copies, c)
+			}
+		}
 		return nil
 	},
 }
-
-var yarnBerryRe = regexp.MustCompile(`^yarn@[2-9]`)
 
 // nodeNativePackages adds the system packages that npm packages load at
 // run time and that the full node image had but its slim sibling lacks:
@@ -371,6 +420,13 @@ func nodeExecTool(c Command) ([]string, bool) {
 // so that each command is a program and its arguments. missing names a
 // script that package.json lacks.
 func (u *Unit) nodeCommands(cmds []Command, depth int) (out []Command, missing string) {
+	return u.nodeCommandsRunners(cmds, depth, nil)
+}
+
+// nodeCommandsRunners is nodeCommands that also calls runner with each
+// command that starts a package.json script (pnpm start): the package
+// manager itself runs then, though the expansion drops it.
+func (u *Unit) nodeCommandsRunners(cmds []Command, depth int, runner func(Command)) (out []Command, missing string) {
 	var scripts map[string]string
 	if u.Context != nil && u.Context.Package != nil {
 		scripts = u.Context.Package.Scripts
@@ -398,6 +454,9 @@ func (u *Unit) nodeCommands(cmds []Command, depth int) (out []Command, missing s
 		if !ok || depth > 4 {
 			out = append(out, c)
 			continue
+		}
+		if runner != nil {
+			runner(c)
 		}
 		if scripts == nil && (u.Context == nil || u.Context.Package == nil) {
 			if missing == "" {
@@ -429,7 +488,7 @@ func (u *Unit) nodeCommands(cmds []Command, depth int) (out []Command, missing s
 				}
 				continue
 			}
-			more, m := u.nodeCommands(sub, depth+1)
+			more, m := u.nodeCommandsRunners(sub, depth+1, runner)
 			if missing == "" {
 				missing = m
 			}
@@ -474,7 +533,7 @@ func (u *Unit) nodeRunDevDep() (pkg, via string) {
 				pkg, via = d, v
 			}
 		}
-	})
+	}, nil)
 	return pkg, via
 }
 
@@ -992,11 +1051,17 @@ func (u *Unit) nodeRunFile(appDir string) (rel, text string) {
 // directories, that nothing after the install changes node_modules, and
 // that no script the production install or the container runs needs a
 // dev dependency; why says what is missing.
-func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy string) (st Stage, copies []Copy, why string) {
+func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy string, yarn nodeYarn) (st Stage, copies []Copy, why string) {
 	if u.Context == nil || u.Context.Package == nil {
 		return st, nil, "no package.json in the build context"
 	}
 	pj := u.Context.Package
+	if yarn.PnP {
+		return st, nil, fmt.Sprintf("%s installs with Plug'n'Play: no node_modules, the dependencies are .pnp.cjs and .yarn/cache in the app directory", yarn.What)
+	}
+	if yarn.Berry && !yarn.Focus && len(pj.DevDependencies) > 0 {
+		return st, nil, fmt.Sprintf("a deps stage would get the dev dependencies of %s too: %s", yarn.What, yarn.NoFocus)
+	}
 	if tool := runsPackageTool(u.runtimeNeeds()); tool != "" && pj.DevDependencies[tool] != "" {
 		return st, nil, fmt.Sprintf("the container runs %s, a devDependency", tool)
 	}
@@ -1126,6 +1191,17 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 					st.Instructions = append(st.Instructions, u.File.New("ENV", "ENV NODE_ENV=production"))
 				}
 				st.Instructions = append(st.Instructions, u.nodeProdInstall(s))
+				if yarn.Berry {
+					// yarn install keeps the dev dependencies there; focus
+					// installs again without them, from the cache the
+					// install filled.
+					cmd := "yarn workspaces focus --all --production"
+					if s.Workdir != appDir {
+						cmd = "cd " + appDir + " && " + cmd
+					}
+					st.Instructions = append(st.Instructions, u.File.New("RUN", "RUN "+cmd))
+					u.Fact(s.In.StartLine, "the deps stage drops the dev dependencies with yarn workspaces focus --all --production after the install: %s ignores NODE_ENV", yarn.What)
+				}
 				continue
 			}
 			if u.nodeGlobalOnly(s) {
@@ -1448,6 +1524,7 @@ var nodeGlobalPrograms = map[string][]string{
 	"concurrently":  {"concurrently", "conc"},
 	"@vue/cli":      {"vue"},
 	"ts-node":       {"ts-node", "ts-node-esm", "ts-node-script"},
+	"corepack":      {"corepack", "yarn", "yarnpkg", "pnpm", "pnpx"},
 }
 
 // nodeGlobalRuns repeats in the runtime the global installs whose
@@ -1524,10 +1601,13 @@ func (u *Unit) nodeGlobalRuns(globals []nodeGlobal) []Gen {
 
 // nodeRunPrograms is the set of programs the container runs, through the
 // package.json scripts it starts and the scripts from the build context it
-// runs. opaque says why it may run others that cannot be seen.
+// runs, with the package manager that starts a script (pnpm start needs
+// pnpm). opaque says why it may run others that cannot be seen.
 func (u *Unit) nodeRunPrograms() (map[string]bool, string) {
 	progs := map[string]bool{}
 	opaque := u.nodeContainerWalk(func(c Command, _ string) {
+		progs[path.Base(c.Args[0])] = true
+	}, func(c Command) {
 		progs[path.Base(c.Args[0])] = true
 	})
 	return progs, opaque
@@ -1538,9 +1618,10 @@ func (u *Unit) nodeRunPrograms() (map[string]bool, string) {
 // the like, and through the shell scripts of the build context it runs
 // (sh scripts/start.sh, ./start.sh, an entrypoint script copied onto
 // PATH), with the words an entrypoint script is given as a command too.
-// via says what reached the program, for a decision. opaque says why the
-// container may run others that cannot be seen.
-func (u *Unit) nodeContainerWalk(fn func(c Command, via string)) (opaque string) {
+// via says what reached the program, for a decision. runner, when set, is
+// given each command that starts a package.json script. opaque says why
+// the container may run others that cannot be seen.
+func (u *Unit) nodeContainerWalk(fn func(c Command, via string), runner func(Command)) (opaque string) {
 	var visit func(cmds []Command, depth int, via string)
 	visit = func(cmds []Command, depth int, via string) {
 		for ti, top := range cmds {
@@ -1554,7 +1635,7 @@ func (u *Unit) nodeContainerWalk(fn func(c Command, via string)) (opaque string)
 					v = fmt.Sprintf("%s run %s", top.Name(), name)
 				}
 			}
-			expanded, missing := u.nodeCommands([]Command{top}, 0)
+			expanded, missing := u.nodeCommandsRunners([]Command{top}, 0, runner)
 			if missing != "" && opaque == "" {
 				opaque = fmt.Sprintf("the container runs the package.json script %s, which cannot be read", missing)
 			}
@@ -1682,7 +1763,7 @@ func (u *Unit) contextFileFor(abs string) (string, bool) {
 // nodePrune returns the command that removes dev dependencies, or "".
 // install is the original's dependency install, whose strictness about
 // the lock file a yarn reinstall keeps.
-func (u *Unit) nodePrune(pm string, n Needs, install Command) string {
+func (u *Unit) nodePrune(pm string, n Needs, install Command, yarn nodeYarn) string {
 	if tool := runsPackageTool(n); tool != "" {
 		c := u.Context
 		switch {
@@ -1708,11 +1789,15 @@ func (u *Unit) nodePrune(pm string, n Needs, install Command) string {
 	case "pnpm":
 		return "pnpm prune --prod"
 	case "yarn":
-		if c := u.Context; c != nil {
-			if c.Package != nil && yarnBerryRe.MatchString(c.Package.PackageManager) {
-				u.Warn(0, "Yarn Berry: dev dependencies are kept (yarn workspaces focus --production needs a plugin)")
-				return ""
-			}
+		switch {
+		case yarn.PnP:
+			u.Warn(0, "%s installs with Plug'n'Play: the dev dependencies stay in .yarn/cache and .pnp.cjs", yarn.What)
+			return ""
+		case yarn.Focus:
+			return "yarn workspaces focus --all --production"
+		case yarn.Berry:
+			u.Warn(0, "the dev dependencies stay: %s", yarn.NoFocus)
+			return ""
 		}
 		// --frozen-lockfile fails where the original's install would have
 		// updated the lock (--pure-lockfile, or no flag): keep its choice.
@@ -2185,4 +2270,379 @@ func (u *Unit) nodeLockVersion(name string) (version string, dev, found bool) {
 		}
 	}
 	return "", false, false
+}
+
+// nodeCorepackShims are the programs `corepack enable NAME` links, and
+// those a global install of the corepack package puts on PATH.
+var nodeCorepackShims = map[string][]string{
+	"yarn": {"yarn", "yarnpkg"}, "pnpm": {"pnpm", "pnpx"}, "npm": {"npm", "npx"},
+	"corepack": {"yarn", "yarnpkg", "pnpm", "pnpx"},
+}
+
+// nodeCorepackFetches are corepack's subcommands that download a package
+// manager into its cache (install -g and prepare --activate among them),
+// and its direct calls of one (corepack pnpm install).
+var nodeCorepackFetches = map[string]bool{
+	"prepare": true, "install": true, "use": true, "up": true,
+	"yarn": true, "yarnpkg": true, "pnpm": true, "pnpx": true, "npm": true, "npx": true,
+}
+
+// nodeCorepack carries what corepack gave the builder to a container that
+// runs a package manager through it (pnpm start after corepack enable):
+// `corepack enable` links its shims into the directory of node
+// (/usr/local/bin), which a new stage lacks, and the package manager
+// itself is downloaded on first use into the cache of the user who ran it
+// ($COREPACK_HOME, else ~/.cache/node/corepack), so without that cache the
+// container would fetch it from the network when it starts. The enable is
+// repeated in the runtime (it needs no network) and the caches the
+// build's RUNs filled are copied. why is set when that cannot be done
+// faithfully.
+func (u *Unit) nodeCorepack(globals []nodeGlobal) (runs []Gen, copies []Copy, line int, why string) {
+	type enable struct {
+		text string
+		line int
+	}
+	var enables []enable
+	shims := map[string]bool{}
+	global, globalSpec := false, ""
+	for _, g := range globals {
+		for _, a := range nonFlags(g.Cmd.Args[g.Words:]) {
+			if a == "corepack" || strings.HasPrefix(a, "corepack@") {
+				global, globalSpec = true, strings.TrimPrefix(strings.TrimPrefix(a, "corepack"), "@")
+			}
+		}
+	}
+	type fetch struct {
+		s   *Step
+		cmd Command
+	}
+	var fetches []fetch
+	// What keeps the shims from being repeated matters only when the
+	// container runs one of them.
+	badLine, bad := 0, ""
+	for _, s := range u.Steps {
+		if s.In.Keyword != "run" {
+			continue
+		}
+		for _, c := range s.Commands {
+			name := c.Name()
+			sub := ""
+			if args := nonFlags(c.Args[1:]); len(args) > 0 {
+				sub = args[0]
+			}
+			switch {
+			case name == "corepack" && sub == "disable":
+				if bad == "" {
+					badLine, bad = s.In.StartLine, fmt.Sprintf("line %d runs corepack disable, which shims the image keeps is not followed", s.In.StartLine)
+				}
+			case name == "corepack" && sub == "enable":
+				var names []string
+				for i := 2; i < len(c.Args); i++ {
+					a := c.Args[i]
+					dir := ""
+					switch {
+					case a == "--install-directory" && i+1 < len(c.Args):
+						i++
+						dir = c.Args[i]
+					case strings.HasPrefix(a, "--install-directory="):
+						dir = strings.TrimPrefix(a, "--install-directory=")
+					case !strings.HasPrefix(a, "-"):
+						names = append(names, a)
+					}
+					if bad == "" && (strings.ContainsAny(c.Args[i], "$`\"'\\ \t") || dir != "" && !strings.HasPrefix(dir, "/")) {
+						badLine, bad = s.In.StartLine, fmt.Sprintf("line %d runs %s, which cannot be repeated in the runtime as it is written (a variable, quoting or a relative --install-directory)", s.In.StartLine, strings.Join(c.Args, " "))
+					}
+				}
+				if len(names) == 0 {
+					names = []string{"yarn", "pnpm"}
+				}
+				for _, n := range names {
+					for _, b := range nodeCorepackShims[n] {
+						shims[b] = true
+					}
+				}
+				text := "RUN " + strings.Join(c.Args, " ")
+				dup := false
+				for _, e := range enables {
+					dup = dup || e.text == text
+				}
+				if !dup {
+					enables = append(enables, enable{text, s.In.StartLine})
+				}
+			case name == "corepack" && nodeCorepackFetches[sub] && !hasFlag(c.Args, "-o", "--output"):
+				fetches = append(fetches, fetch{s, c})
+			case nodeGlobalCorepack(c):
+				for _, b := range nodeCorepackShims["corepack"] {
+					shims[b] = true
+				}
+			case shims[name]:
+				fetches = append(fetches, fetch{s, c})
+			}
+		}
+	}
+	if len(enables) == 0 && !global {
+		return nil, nil, 0, ""
+	}
+	progs, opaque := u.nodeRunPrograms()
+	var used []string
+	for p := range shims {
+		if progs[p] {
+			used = append(used, p)
+		}
+	}
+	sort.Strings(used)
+	what := "the container runs " + strings.Join(used, ", ")
+	switch {
+	case len(used) > 0:
+	case progs["corepack"]:
+		what = "the container runs corepack"
+	case opaque != "":
+		what = opaque + ", and may run a package manager"
+	default:
+		if len(enables) > 0 {
+			u.Fact(enables[0].line, "corepack's shims stay in the builder: the container runs no package manager through them")
+		}
+		return nil, nil, 0, ""
+	}
+	if bad != "" {
+		return nil, nil, badLine, fmt.Sprintf("%s through corepack, and %s", what, bad)
+	}
+	if global {
+		// A global install of an old corepack keeps the old place.
+		if major, minor := versionParts(globalSpec); globalSpec != "" && strings.Trim(globalSpec, "0123456789.") == "" && major == 0 && minor < 13 {
+			return nil, nil, 0, fmt.Sprintf("%s through corepack %s, which keeps the package managers it downloads in ~/.node/corepack rather than ~/.cache/node/corepack: where they are is not known", what, globalSpec)
+		}
+	} else if !nodeCorepackXDG(u.Base) {
+		return nil, nil, enables[0].line, fmt.Sprintf("%s through corepack, and the corepack of %s may predate 0.13, which kept the package managers it downloads in ~/.node/corepack rather than ~/.cache/node/corepack: where they are is not known", what, u.Base.Expanded)
+	}
+	for _, e := range enables {
+		runs = append(runs, Gen{In: u.File.New("RUN", e.text), Line: e.line,
+			Why: fmt.Sprintf("%s, whose shim corepack enable links next to node (/usr/local/bin), outside the copied directories", what)})
+	}
+	seen := map[string]bool{}
+	for _, f := range fetches {
+		l := f.s.In.StartLine
+		env := func(k string) (string, bool) {
+			if v, ok := f.cmd.Env[k]; ok {
+				return v, true
+			}
+			return f.s.Env.Get(k)
+		}
+		dir := ""
+		if v, ok := env("COREPACK_HOME"); ok && v != "" {
+			dir = v
+		} else if v, ok := env("XDG_CACHE_HOME"); ok && v != "" {
+			dir = v + "/node/corepack"
+		} else {
+			home, ok := env("HOME")
+			if !ok {
+				home, ok = u.userHome(f.s)
+			}
+			if !ok {
+				return nil, nil, l, fmt.Sprintf("line %d runs %s, which corepack downloads into the home directory of the user, and that directory is not known", l, strings.Join(f.cmd.Args, " "))
+			}
+			dir = home + "/.cache/node/corepack"
+		}
+		if strings.Contains(dir, "$") || !strings.HasPrefix(dir, "/") {
+			return nil, nil, l, fmt.Sprintf("line %d runs %s, and where corepack keeps what it downloads (%s) is not known", l, strings.Join(f.cmd.Args, " "), dir)
+		}
+		dir = path.Clean(dir)
+		if run, ok := f.s.In.Command.(*instructions.RunCommand); ok {
+			lex := shell.NewLex(u.File.Escape)
+			if err := run.Expand(func(w string) (string, error) {
+				v, _, err := lex.ProcessWord(w, f.s.Env)
+				return v, err
+			}); err != nil {
+				return nil, nil, l, fmt.Sprintf("cannot read the --mount options of line %d: %v", l, err)
+			}
+			mounted := false
+			for _, m := range instructions.GetMounts(run) {
+				t := Resolve(f.s.Workdir, m.Target)
+				switch {
+				case m.Target == "":
+				case inDir(dir, t):
+					// What it downloads there never reaches the image: the
+					// original's container fetches it again too.
+					mounted = true
+				case inDir(t, dir):
+					return nil, nil, l, fmt.Sprintf("line %d runs %s with a --mount on %s, inside corepack's cache %s: what of the cache the image keeps is not known", l, strings.Join(f.cmd.Args, " "), t, dir)
+				}
+			}
+			if mounted {
+				continue
+			}
+		}
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		copies = append(copies, Copy{Src: dir, Dst: dir, Line: l,
+			Why: fmt.Sprintf("%s through corepack, which line %d made download the package manager there: the runtime needs no network to start it", what, l)})
+	}
+	if len(copies) == 0 && len(enables) > 0 {
+		u.Fact(enables[0].line, "no RUN calls a package manager through corepack, so the builder has nothing in corepack's cache: the container downloads it when it starts, as the original does")
+	}
+	return runs, copies, 0, ""
+}
+
+// nodeCorepackXDG reports whether the node image's own corepack is 0.13 or
+// later, which keeps its downloads under ~/.cache/node/corepack: every
+// Node.js 20 and later, Node.js 18 from 18.12 (corepack 0.13 came out in
+// August 2022, during 18.8), and the tags that follow the newest release.
+func nodeCorepackXDG(im Image) bool {
+	major, minor := versionParts(im.Version)
+	switch {
+	case im.Version == "":
+		for _, old := range []string{"argon", "boron", "carbon", "dubnium", "erbium", "fermium", "gallium"} {
+			if strings.HasPrefix(im.Tag, old) {
+				return false
+			}
+		}
+		return true
+	case major >= 20:
+		return true
+	case major == 18:
+		return !strings.Contains(im.Version, ".") || minor >= 12
+	}
+	return false
+}
+
+// nodeGlobalCorepack reports whether c installs the corepack package
+// globally (npm install -g corepack), which puts its shims on PATH.
+func nodeGlobalCorepack(c Command) bool {
+	words := 0
+	switch {
+	case c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i" || c.Args[1] == "add") && hasFlag(c.Args, "-g", "--global", "--location=global"):
+		words = 2
+	case c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add":
+		words = 3
+	default:
+		return false
+	}
+	for _, a := range nonFlags(c.Args[words:]) {
+		if a == "corepack" || strings.HasPrefix(a, "corepack@") {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeYarn is what the build context says of the Yarn that installs.
+type nodeYarn struct {
+	// Berry is set for Yarn 2 and later, which ignore NODE_ENV when they
+	// install (dev dependencies included); What names the version and the
+	// evidence.
+	Berry bool
+	What  string
+	// Major is Yarn's major version, 0 when it is not known.
+	Major int
+	// PnP is set when Yarn writes no node_modules (nodeLinker pnp, Yarn
+	// 2's default); LocalCache when the packages .pnp.cjs points to are
+	// in the project's .yarn/cache, which a copy of the app directory
+	// carries (Yarn 4 keeps them in a global cache by default).
+	PnP, LocalCache bool
+	// Focus is set when yarn workspaces focus --production is there to
+	// install without the dev dependencies; NoFocus says why not.
+	Focus   bool
+	NoFocus string
+}
+
+var (
+	yarnReleaseRe = regexp.MustCompile(`yarn-(\d+)\.\d+\.\d+[^/]*$`)
+	yarnManagerRe = regexp.MustCompile(`^yarn@(\d+)\.`)
+)
+
+// nodeYarnInfo reads .yarnrc.yml, package.json's packageManager, the
+// releases under .yarn/ and yarn.lock's format; install is the Dockerfile's
+// yarn install, whose --immutable is Yarn 2's flag.
+func (u *Unit) nodeYarnInfo(install Command) nodeYarn {
+	var y nodeYarn
+	rc := map[string]string{}
+	plugin := false
+	if c := u.Context; c != nil {
+		if data, err := fs.ReadFile(c.FS, ".yarnrc.yml"); err == nil {
+			y.Berry, y.What = true, ".yarnrc.yml"
+			for _, l := range strings.Split(string(data), "\n") {
+				l = strings.TrimRight(l, " \t\r")
+				if t := strings.TrimSpace(l); t == "" || strings.HasPrefix(t, "#") {
+					continue
+				}
+				if strings.Contains(l, "plugin-workspace-tools") {
+					plugin = true
+				}
+				if l[0] == ' ' || l[0] == '\t' || l[0] == '-' {
+					continue
+				}
+				k, v, ok := strings.Cut(l, ":")
+				if !ok {
+					continue
+				}
+				v = strings.TrimSpace(v)
+				if i := strings.Index(v, " #"); i >= 0 {
+					v = strings.TrimSpace(v[:i])
+				}
+				rc[strings.TrimSpace(k)] = strings.Trim(v, `"'`)
+			}
+		}
+		pm := ""
+		if c.Package != nil {
+			pm = c.Package.PackageManager
+		}
+		switch {
+		case rc["yarnPath"] != "":
+			// Any yarn, Corepack's or the image's classic one, hands over
+			// to the release yarnPath names.
+			y.Berry, y.What = true, ".yarnrc.yml's yarnPath "+rc["yarnPath"]
+			if m := yarnReleaseRe.FindStringSubmatch(rc["yarnPath"]); m != nil {
+				y.Major, _ = versionParts(m[1])
+				y.Berry = y.Major != 1
+			}
+		case yarnManagerRe.MatchString(pm):
+			y.Major, _ = versionParts(yarnManagerRe.FindStringSubmatch(pm)[1])
+			y.Berry, y.What = y.Major >= 2, "package.json's packageManager "+pm
+		case y.Berry:
+		default:
+			if ms, _ := fs.Glob(c.FS, ".yarn/releases/yarn-*"); len(ms) > 0 {
+				y.Berry, y.What = true, ms[0]
+				if m := yarnReleaseRe.FindStringSubmatch(ms[0]); m != nil {
+					y.Major, _ = versionParts(m[1])
+				}
+			} else if data, err := fs.ReadFile(c.FS, "yarn.lock"); err == nil && (strings.HasPrefix(string(data), "__metadata:") || strings.Contains(string(data), "\n__metadata:")) {
+				y.Berry, y.What = true, "yarn.lock's format"
+			}
+		}
+	}
+	if !y.Berry && hasFlag(install.Args, "--immutable", "--immutable-cache") {
+		y.Berry, y.What = true, "yarn install "+strings.Join(install.Args[2:], " ")
+	}
+	if !y.Berry {
+		return y
+	}
+	name := "Yarn 2 or later"
+	if y.Major > 0 {
+		name = fmt.Sprintf("Yarn %d", y.Major)
+	}
+	y.What = fmt.Sprintf("%s (%s)", name, y.What)
+	switch rc["nodeLinker"] {
+	case "", "pnp":
+		y.PnP = true
+		switch global := rc["enableGlobalCache"]; {
+		case rc["cacheFolder"] != "":
+		case global == "false":
+			y.LocalCache = true
+		case global == "" && (y.Major == 2 || y.Major == 3):
+			y.LocalCache = true
+		}
+	}
+	switch {
+	case y.Major >= 4:
+		y.Focus = true // workspace-tools is built into Yarn 4
+	case plugin:
+		y.Focus = true
+	case y.Major == 0:
+		y.NoFocus = "yarn workspaces focus --production, which leaves them out, is built into Yarn 4 only, which Yarn this is cannot be told, and .yarnrc.yml imports no workspace-tools plugin"
+	default:
+		y.NoFocus = fmt.Sprintf("yarn workspaces focus --production, which leaves them out, needs the workspace-tools plugin in Yarn %d, and .yarnrc.yml imports none", y.Major)
+	}
+	return y
 }

@@ -119,3 +119,54 @@ func TestAccountHome(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeYarnInfo(t *testing.T) {
+	for _, c := range []struct {
+		name              string
+		files             map[string]string
+		pm                string
+		args              []string
+		berry, pnp, local bool
+		major             int
+		focus             bool
+	}{
+		{"classic", map[string]string{"yarn.lock": "# yarn lockfile v1\n"}, "", nil, false, false, false, 0, false},
+		{"classic pinned", map[string]string{".yarnrc.yml": "nodeLinker: node-modules\n"}, "yarn@1.22.22", nil, false, false, false, 1, false},
+		{"yarn 4 yarnPath", map[string]string{".yarnrc.yml": "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-4.1.1.cjs\n"}, "", nil, true, false, false, 4, true},
+		{"yarnPath wins", map[string]string{".yarnrc.yml": "nodeLinker: \"node-modules\" # npm layout\nyarnPath: .yarn/releases/yarn-3.6.4.cjs\n"}, "yarn@4.1.1", nil, true, false, false, 3, false},
+		{"yarn 3 plugin", map[string]string{".yarnrc.yml": "nodeLinker: node-modules\nplugins:\n  - path: .yarn/plugins/@yarnpkg/plugin-workspace-tools.cjs\n"}, "yarn@3.6.4", nil, true, false, false, 3, true},
+		{"yarn 3 pnp", map[string]string{}, "yarn@3.6.4", nil, true, true, true, 3, false},
+		{"yarn 4 pnp", map[string]string{}, "yarn@4.1.1", nil, true, true, false, 4, true},
+		{"yarn 4 pnp local", map[string]string{".yarnrc.yml": "enableGlobalCache: false\n"}, "yarn@4.1.1", nil, true, true, true, 4, true},
+		{"yarn 3 cacheFolder", map[string]string{".yarnrc.yml": "cacheFolder: /var/cache/yarn\n"}, "yarn@3.6.4", nil, true, true, false, 3, false},
+		{"releases only", map[string]string{".yarn/releases/yarn-3.2.0.cjs": ""}, "", nil, true, true, true, 3, false},
+		{"berry lock", map[string]string{"yarn.lock": "# generated\n\n__metadata:\n  version: 6\n"}, "", nil, true, true, false, 0, false},
+		{"immutable flag", map[string]string{}, "", []string{"yarn", "install", "--immutable"}, true, true, false, 0, false},
+	} {
+		fsys := fstest.MapFS{}
+		for k, v := range c.files {
+			fsys[k] = &fstest.MapFile{Data: []byte(v)}
+		}
+		u := &Unit{Context: &BuildContext{FS: fsys, Package: &PackageJSON{PackageManager: c.pm}}}
+		args := c.args
+		if args == nil {
+			args = []string{"yarn", "install"}
+		}
+		y := u.nodeYarnInfo(Command{Args: args})
+		if y.Berry != c.berry || y.PnP != c.pnp || y.LocalCache != c.local || y.Major != c.major || y.Focus != c.focus {
+			t.Errorf("%s: berry %v pnp %v local %v major %d focus %v (%s); want %v %v %v %d %v", c.name, y.Berry, y.PnP, y.LocalCache, y.Major, y.Focus, y.What, c.berry, c.pnp, c.local, c.major, c.focus)
+		}
+	}
+}
+
+func TestNodeCorepackXDG(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"node:20": true, "node:20.0.0-slim": true, "node:22-alpine": true, "node:lts-slim": true,
+		"node:18": true, "node:18.19.1-bookworm": true, "node:18.4.0": false, "node:16": false,
+		"node:14-alpine": false, "node:gallium": false, "node:hydrogen-slim": true,
+	} {
+		if got := nodeCorepackXDG(ParseImage(ref, ref)); got != want {
+			t.Errorf("nodeCorepackXDG(%s) = %v, want %v", ref, got, want)
+		}
+	}
+}
