@@ -322,6 +322,12 @@ slim Debian image of the builder's release.`,
 			}
 		}
 		for tool, line := range needs.Tools {
+			if p.Runtime.Family == "eclipse-temurin" && p.Runtime.Libc != "musl" {
+				// The Ubuntu temurin images install curl and wget themselves
+				// (adoptium/containers).
+				u.Fact(line, "line %d calls %s, which %s has", line, tool, p.Runtime.Ref)
+				continue
+			}
 			if tool == "wget" && (p.Runtime.Libc == "musl" || p.Runtime.Family == "alpine") {
 				// Alpine's busybox has a wget applet.
 				u.Fact(line, "line %d calls wget, which busybox provides in %s", line, p.Runtime.Ref)

@@ -131,6 +131,7 @@ a RUN left in the builder installed, are skips.`,
 		leftPkgs := map[string]bool{} // packages (and apk virtual names) of RUNs left in the builder
 		replayed := map[string]bool{} // destinations of repeated context copies
 		var copiedAfter []string      // what context copies put in after the app
+		var keptHelpers []string      // build packages a repeated RUN installs
 		for _, s := range u.Steps {
 			line := s.In.StartLine
 			if s == first {
@@ -228,6 +229,15 @@ a RUN left in the builder installed, are skips.`,
 					why = fmt.Sprintf("line %d only sets the system up (extensions, modules, packages, configuration outside the app)", line)
 				}
 				plan.Replays[s.In] = why
+				var helpers []string
+				for _, p := range s.Installs {
+					if phpBuildPackages[p] || p == "composer" {
+						helpers = append(helpers, p)
+					}
+				}
+				if len(helpers) > 0 {
+					keptHelpers = append(keptHelpers, fmt.Sprintf("line %d installs %s with the system setup", line, strings.Join(helpers, ", ")))
+				}
 			}
 		}
 		// A context file the runtime's setup copies again needs no copy
@@ -250,7 +260,11 @@ a RUN left in the builder installed, are skips.`,
 			if len(left) == 1 {
 				what = "composer and its download cache"
 			}
-			u.Skip(first.In.StartLine, "the runtime would repeat the whole system setup and a split would leave behind only %s, a few MB to tens of MB: not worth a second stage (REWRITE-RULES §2)", what)
+			because := ""
+			if len(keptHelpers) > 0 {
+				because = " (" + strings.Join(keptHelpers, "; ") + ", so the runtime would repeat them; a RUN of their own would leave them behind)"
+			}
+			u.Skip(first.In.StartLine, "the runtime would repeat the whole system setup and a split would leave behind only %s, a few MB to tens of MB%s: not worth a second stage (REWRITE-RULES §2)", what, because)
 			return nil
 		}
 		u.Fact(first.In.StartLine, "left in the builder: %s, and composer's download cache", strings.Join(left, ", "))

@@ -204,6 +204,7 @@ type pyInstalls struct {
 // go into. The reason is set for an install that cannot be moved.
 func (u *Unit) pythonInstalls() (pyInstalls, string) {
 	var py pyInstalls
+	var toolStep *Step // a pip install of packaging tools only
 	poetryNoVenv := false
 	for _, s := range u.Steps {
 		if v, ok := s.Env.Get("POETRY_VIRTUALENVS_CREATE"); ok && (v == "false" || v == "0") {
@@ -268,6 +269,7 @@ func (u *Unit) pythonInstalls() (pyInstalls, string) {
 			default:
 				continue
 			}
+			namesBefore := len(py.names)
 			for i, a := range sub {
 				if (a == "-r" || a == "--requirement" || a == "-c" || a == "--constraint") && i+1 < len(sub) {
 					py.reqFiles = append(py.reqFiles, Resolve(c.Dir, expand(sub[i+1])))
@@ -287,12 +289,43 @@ func (u *Unit) pythonInstalls() (pyInstalls, string) {
 					py.names = append(py.names, strings.ToLower(a))
 				}
 			}
+			// pip install poetry (or pipenv, uv) only fetches the tool that
+			// installs the app's packages: the venv belongs before that
+			// install, so the tool stays out of it.
+			if tool == "pip" && len(py.names) > namesBefore && onlyPackagingTools(py.names[namesBefore:]) {
+				if toolStep == nil {
+					toolStep = s
+				}
+				continue
+			}
 			if py.first == nil {
 				py.first, py.tool = s, tool
 			}
 		}
 	}
+	if py.first == nil && toolStep != nil {
+		py.first, py.tool = toolStep, "pip"
+	}
 	return py, ""
+}
+
+// packagingTools install or manage packages; the app does not import them.
+var packagingTools = map[string]bool{"poetry": true, "pipenv": true, "uv": true, "pip-tools": true, "pip": true,
+	"setuptools": true, "wheel": true, "virtualenv": true, "poetry-plugin-export": true}
+
+// onlyPackagingTools reports whether every requirement names a packaging
+// tool (poetry==1.8.3, "pipenv>=2023").
+func onlyPackagingTools(reqs []string) bool {
+	for _, r := range reqs {
+		name := strings.Trim(r, `"'`)
+		if i := strings.IndexAny(name, "=<>!~[;@ "); i >= 0 {
+			name = name[:i]
+		}
+		if !packagingTools[name] {
+			return false
+		}
+	}
+	return true
 }
 
 // expandVars substitutes $X and ${X} from the shell's and the stage's

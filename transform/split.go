@@ -34,6 +34,9 @@ var configKeywords = map[string]bool{
 
 const builderName = "build"
 
+// adduserRe finds Debian's adduser and addgroup in a RUN.
+var adduserRe = regexp.MustCompile(`\b(adduser|addgroup)\b`)
+
 var passSplit = &Pass{
 	Name: "split",
 	Doc: `Splits the stage into a builder and a runtime stage.
@@ -138,18 +141,37 @@ runtime's working directory back to its user.`,
 		}
 		var restated []*parser.Instruction
 		workdirOf := map[*parser.Instruction]string{} // the runtime's WORKDIRs, by their path
-		movedWorkdir := map[string]bool{}             // WORKDIRs a COPY --chown now makes
+		absWorkdir := map[*parser.Instruction]bool{}  // restated WORKDIRs with an absolute path
+		var restatedLines []int
+		movedWorkdir := map[string]bool{} // WORKDIRs a COPY --chown now makes
 		rtConfig, _ := ConfigOf(p.Runtime)
 		runtimeBaseDir := normDir(rtConfig.WorkingDir)
 		var deferredUser *Step
 		var deferredShell []*Step
+		adduserReady := false
+		needAdduser := func(text string) {
+			// Debian's slim images dropped the adduser package in trixie:
+			// adduser and addgroup need it installed first.
+			if adduserReady || p.Runtime.Release != "trixie" || p.Runtime.Libc == "musl" {
+				return
+			}
+			if !adduserRe.MatchString(text) {
+				return
+			}
+			adduserReady = true
+			in := f.New("RUN", "RUN apt-get update", "    && apt-get install -y --no-install-recommends adduser", "    && rm -rf /var/lib/apt/lists/*")
+			restated = append(restated, u.annotate(in, "trixie's slim images lack the adduser package the next RUN uses"))
+			u.decide(ActAdd, 0, 0, nil, "RUN apt-get install adduser: %s is trixie, whose slim image lacks adduser and addgroup", p.Runtime.Ref)
+		}
 		for _, s := range head {
 			if text := accountRuns[s]; text != "" {
+				needAdduser(text)
 				restated = append(restated, u.annotate(f.New("RUN", text), "creates USER "+needs.User+" again; the chown and mkdir of app paths in the same RUN are the copies' business"))
 				u.decide(ActAdd, s.In.StartLine, 0, nil, "%s: the account commands of line %d, which also changes app paths the runtime receives by COPY, with their owners", text, s.In.StartLine)
 				continue
 			}
 			if userRuns[s] {
+				needAdduser(string(s.In.Raw))
 				why := userWhy[s]
 				if why == "" {
 					why = "creates USER " + needs.User + " again"
@@ -178,13 +200,21 @@ runtime's working directory back to its user.`,
 			in, ok := u.restate(s)
 			if ok && in != nil {
 				restated = append(restated, in)
+				restatedLines = append(restatedLines, s.In.StartLine)
 				if w, isWd := s.In.Command.(*instructions.WorkdirCommand); isWd {
 					lex := shell.NewLex(u.File.Escape)
 					if x, _, err := lex.ProcessWord(w.Path, s.Env); err == nil && !strings.Contains(x, "$") {
 						workdirOf[in] = Resolve(s.Workdir, x)
+						absWorkdir[in] = path.IsAbs(w.Path)
 					}
 				}
 			}
+		}
+		restated = u.dropPassedWorkdirs(restated, absWorkdir)
+		if len(restatedLines) > 0 {
+			// The lines go in the decision's line and related lines, not its
+			// message, so that report fingerprints survive lines added above.
+			u.decide(ActAdd, restatedLines[0], 0, restatedLines[1:], "restates the configuration set before the split point (%d instruction(s)) in the runtime stage: a new stage starts from its base image's", len(restatedLines))
 		}
 		if wd := u.runtimeWorkdir(p.Runtime, head, tail); wd != "" {
 			in := f.New("WORKDIR", "WORKDIR "+wd)
@@ -403,6 +433,33 @@ func splitSecrets(c *instructions.EnvCommand) (keep, dropped []string) {
 		keep = append(keep, kv.Key+"="+quoteValue(kv.Value))
 	}
 	return keep, dropped
+}
+
+// dropPassedWorkdirs leaves out a restated WORKDIR that only leads to the
+// next one (WORKDIR /src, WORKDIR /src/app, WORKDIR /app): no RUN, COPY or
+// ADD of the runtime stage works there, and the next WORKDIR names an
+// absolute path, so it would only make empty directories.
+func (u *Unit) dropPassedWorkdirs(restated []*parser.Instruction, abs map[*parser.Instruction]bool) []*parser.Instruction {
+	var out []*parser.Instruction
+	for i, in := range restated {
+		if in.Keyword == "workdir" {
+			passed := false
+			for _, next := range restated[i+1:] {
+				if next.Keyword == "run" || next.Keyword == "copy" || next.Keyword == "add" {
+					break
+				}
+				if next.Keyword == "workdir" {
+					passed = abs[next]
+					break
+				}
+			}
+			if passed {
+				continue
+			}
+		}
+		out = append(out, in)
+	}
+	return out
 }
 
 // chownWorkdir gives the runtime's working directory, and the directories
