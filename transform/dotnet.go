@@ -121,6 +121,7 @@ func (u *Unit) planDotnet() {
 	u.Fact(from, "runtime %s: the .NET %d.%d %s image, same OS variant (%s)", rt.Ref, v.Major, v.Minor, kind, how)
 	plan.Copies = append(plan.Copies, Copy{Src: dir, Dst: dir, Line: pub.Line,
 		Why: fmt.Sprintf("the published app, which the command runs from (%s)", entry)})
+	u.dotnetContentRoot(plan, dir)
 	if web && !u.dotnetSetsURLs(cmds) {
 		u.restateDotnetURLs(plan, rt, v, line)
 	}
@@ -444,6 +445,35 @@ func (u *Unit) dotnetPublishes() []dotnetPublish {
 		}
 	}
 	return out
+}
+
+// dotnetContentRoot copies what ASP.NET Core reads from its content root,
+// the working directory, when that is not the publish directory: the
+// original ran in the directory the build context was copied into, so its
+// appsettings*.json and wwwroot/ were there (appsettings.json is optional:
+// without it the app starts silently on its defaults).
+func (u *Unit) dotnetContentRoot(plan *Plan, publish string) {
+	wd := normDir(u.finalWorkdir())
+	if wd == "" || wd == publish || u.Context == nil {
+		return
+	}
+	if _, in := under(publish, wd); !in {
+		return
+	}
+	for _, d := range u.contextDirs() {
+		if normDir(d) != wd {
+			continue
+		}
+		entries, _ := fs.ReadDir(u.Context.FS, ".")
+		for _, e := range entries {
+			name := e.Name()
+			if ok, _ := path.Match("appsettings*.json", name); ok && !e.IsDir() || name == "wwwroot" && e.IsDir() {
+				plan.Copies = append(plan.Copies, Copy{Src: path.Join(wd, name), Dst: path.Join(wd, name), Line: 0,
+					Why: fmt.Sprintf("ASP.NET Core reads %s from its content root, the working directory %s, where the original had it", name, wd)})
+			}
+		}
+		return
+	}
 }
 
 // dotnetSetsURLs reports whether the Dockerfile or the command chooses the

@@ -200,6 +200,9 @@ func defaultRelease(im Image) string {
 		if major == 1 && minor >= 55 {
 			return "bullseye" // before the bookworm switch of 2023-06
 		}
+		if major == 1 && minor >= 37 {
+			return "buster" // 2019-08 to 2021-07, before bullseye
+		}
 	case "python":
 		// 3.9 and later were still built after the trixie switch; 3.8
 		// ended on bookworm (EOL 2024-10), 3.7 on bullseye (last built

@@ -238,12 +238,12 @@ func TestRustArtifacts(t *testing.T) {
 		skip: "no cargo build or cargo install",
 	}, {
 		name: "release unknown",
-		src:  "FROM rust:1.50\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/hello\"]\n",
+		src:  "FROM rust:1.30\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/hello\"]\n",
 		ctx:  helloCtx(),
-		skip: "the Debian release of rust:1.50 is unknown",
+		skip: "the Debian release of rust:1.30 is unknown",
 	}, {
 		name: "release unknown but static",
-		src:  "FROM rust:1.50\nWORKDIR /app\nCOPY . .\nRUN cargo build --release --target x86_64-unknown-linux-musl\nCMD [\"./target/x86_64-unknown-linux-musl/release/hello\"]\n",
+		src:  "FROM rust:1.30\nWORKDIR /app\nCOPY . .\nRUN cargo build --release --target x86_64-unknown-linux-musl\nCMD [\"./target/x86_64-unknown-linux-musl/release/hello\"]\n",
 		ctx:  helloCtx(),
 		want: []string{"FROM debian:bookworm-slim"},
 	}, {

@@ -152,7 +152,10 @@ runtime's working directory back to its user.`,
 		needAdduser := func(text string) {
 			// Debian's slim images dropped the adduser package in trixie:
 			// adduser and addgroup need it installed first.
-			if adduserReady || p.Runtime.Release != "trixie" || p.Runtime.Libc == "musl" {
+			// The Ubuntu eclipse-temurin images lack it too
+			// (adoptium/containers#606).
+			lacks := p.Runtime.Release == "trixie" || p.Runtime.Family == "eclipse-temurin"
+			if adduserReady || !lacks || p.Runtime.Libc == "musl" {
 				return
 			}
 			if !adduserRe.MatchString(text) {
@@ -160,8 +163,8 @@ runtime's working directory back to its user.`,
 			}
 			adduserReady = true
 			in := f.New("RUN", "RUN apt-get update", "    && apt-get install -y --no-install-recommends adduser", "    && rm -rf /var/lib/apt/lists/*")
-			restated = append(restated, u.annotate(in, "trixie's slim images lack the adduser package the next RUN uses"))
-			u.decide(ActAdd, 0, 0, nil, "RUN apt-get install adduser: %s is trixie, whose slim image lacks adduser and addgroup", p.Runtime.Ref)
+			restated = append(restated, u.annotate(in, p.Runtime.Ref+" lacks the adduser package the next RUN uses"))
+			u.decide(ActAdd, 0, 0, nil, "RUN apt-get install adduser: %s lacks adduser and addgroup (trixie's slim images and the Ubuntu temurin images leave the package out)", p.Runtime.Ref)
 		}
 		for _, s := range head {
 			if text := accountRuns[s]; text != "" {
