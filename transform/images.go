@@ -231,14 +231,16 @@ func defaultRelease(im Image) string {
 			return "bullseye"
 		}
 	case "ruby":
-		// 3.2 and later after the switch; 3.0 and 3.1 ended on bookworm,
-		// 2.7 (EOL 2023-03) on bullseye.
+		// 3.2 and later after the switch; 3.1 ended on bookworm; 3.0 and
+		// 2.7 stayed on bullseye.
 		switch {
 		case im.Version == "" || im.Version == "3" || major == 3 && minor >= 2 || major > 3:
 			return "trixie"
-		case major == 3:
+		case major == 3 && minor == 1:
 			return "bookworm"
-		case major == 2 && minor == 7:
+		case major == 3 && minor == 0, major == 2 && minor == 7:
+			// Ruby 3.0 and 2.7 do not build against OpenSSL 3, so they
+			// never had bookworm images (docker-library/ruby#422).
 			return "bullseye"
 		}
 	}
