@@ -68,7 +68,7 @@ func TestLinkLibsTable(t *testing.T) {
 func TestGccRelease(t *testing.T) {
 	for tag, want := range map[string]string{
 		"latest": "trixie", "": "trixie", "16": "trixie", "15.2.0": "trixie", "14": "trixie", "13.3": "bookworm",
-		"12": "bookworm", "11.5.0": "bullseye", "9": "bullseye", "8": "", "6.4.0": "", "14-bookworm": "bookworm",
+		"12": "bookworm", "11.5.0": "bullseye", "9": "bullseye", "8": "buster", "6.4.0": "", "14-bookworm": "bookworm",
 		"15-trixie": "trixie", "bookworm": "bookworm",
 	} {
 		ref := "gcc"

@@ -290,7 +290,9 @@ func (u *Unit) goStatic(arts []goArtifact) bool {
 			first = a
 		}
 	}
-	if u.Base.Libc == "musl" && !u.installsCCompiler() {
+	if maj, min := versionParts(u.Base.Version); u.Base.Libc == "musl" && !u.installsCCompiler() && (maj > 1 || maj == 1 && min >= 20 || u.Base.Version == "") {
+		// Go 1.20 and later turn cgo off without a C compiler; before,
+		// the standard library's precompiled net package linked musl.
 		u.Fact(first.Line, "cgo: the alpine Go image has no C compiler and the Dockerfile installs none, so cgo is off: the binary is static")
 		return true
 	}

@@ -149,8 +149,8 @@ func defaultRelease(im Image) string {
 		// the release's (versions.sh): 12 and 13 stay on bookworm; 9, 10
 		// and 11 went back to bullseye in 2023-06 (gcc#94, #97) and were
 		// last built there (10 removed 2024-06, 11 2024-07). 14 and later,
-		// and latest, moved to trixie with the 2025-08 switch. 8 and older
-		// ended on buster or bullseye: unknown.
+		// and latest, moved to trixie with the 2025-08 switch. 8 (EOL
+		// 2021-05) ended on buster; older ones are unknown.
 		switch {
 		case im.Version == "" || major >= 14:
 			return "trixie"
@@ -158,6 +158,8 @@ func defaultRelease(im Image) string {
 			return "bookworm"
 		case major >= 9 && major <= 11:
 			return "bullseye"
+		case major == 8: // EOL 2021-05, last built on buster
+			return "buster"
 		}
 		return ""
 	}
@@ -227,8 +229,10 @@ func defaultRelease(im Image) string {
 			return "trixie"
 		case major == 18 || major == 16:
 			return "bookworm"
-		case major == 14:
+		case major == 14 || major == 12: // 12 (EOL 2022-04) outlived bullseye's release
 			return "bullseye"
+		case major == 10: // EOL 2021-04, before bullseye
+			return "buster"
 		}
 	case "ruby":
 		// 3.2 and later after the switch; 3.1 ended on bookworm; 3.0 and
@@ -238,10 +242,13 @@ func defaultRelease(im Image) string {
 			return "trixie"
 		case major == 3 && minor == 1:
 			return "bookworm"
-		case major == 3 && minor == 0, major == 2 && minor == 7:
+		case major == 3 && minor == 0, major == 2 && minor == 7, major == 2 && minor == 6:
 			// Ruby 3.0 and 2.7 do not build against OpenSSL 3, so they
-			// never had bookworm images (docker-library/ruby#422).
+			// never had bookworm images (docker-library/ruby#422); 2.6
+			// (EOL 2022-03) outlived bullseye's release.
 			return "bullseye"
+		case major == 2 && minor == 5: // EOL 2021-03, before bullseye
+			return "buster"
 		}
 	}
 	return ""

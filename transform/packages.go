@@ -45,6 +45,14 @@ func init() {
 	}
 }
 
+// busyboxApplets are the tools of slimMissingTools that alpine's busybox
+// provides.
+var busyboxApplets = map[string]bool{"wget": true, "nc": true, "netcat": true, "ps": true}
+
+// toolPackages name the Debian and Ubuntu package of a tool whose name is
+// not one (netcat is virtual, with two providers apt will not choose from).
+var toolPackages = map[string]string{"nc": "netcat-openbsd", "netcat": "netcat-openbsd", "ps": "procps"}
+
 // isBuildOnly reports whether a package serves the build alone: a build
 // tool, or an alpine package of static archives (openssl-libs-static),
 // which nothing loads at run time.
@@ -322,18 +330,22 @@ slim Debian image of the builder's release.`,
 			}
 		}
 		for tool, line := range needs.Tools {
-			if p.Runtime.Family == "eclipse-temurin" && p.Runtime.Libc != "musl" {
+			musl := p.Runtime.Libc == "musl" || p.Runtime.Family == "alpine"
+			if p.Runtime.Family == "eclipse-temurin" && !musl && (tool == "curl" || tool == "wget") {
 				// The Ubuntu temurin images install curl and wget themselves
 				// (adoptium/containers).
 				u.Fact(line, "line %d calls %s, which %s has", line, tool, p.Runtime.Ref)
 				continue
 			}
-			if tool == "wget" && (p.Runtime.Libc == "musl" || p.Runtime.Family == "alpine") {
-				// Alpine's busybox has a wget applet.
-				u.Fact(line, "line %d calls wget, which busybox provides in %s", line, p.Runtime.Ref)
+			if musl && busyboxApplets[tool] {
+				u.Fact(line, "line %d calls %s, which busybox provides in %s", line, tool, p.Runtime.Ref)
 				continue
 			}
-			want[tool] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks", line, tool), line}
+			pkg := tool
+			if name, ok := toolPackages[tool]; ok && !musl {
+				pkg = name // nc and ps are not package names
+			}
+			want[pkg] = reason{fmt.Sprintf("line %d calls %s, which the slim runtime image lacks (package %s)", line, tool, pkg), line}
 		}
 		// A tool the Dockerfile installed and the container's script calls
 		// (docker-entrypoint.sh running curl) is needed at run time.
@@ -373,6 +385,16 @@ slim Debian image of the builder's release.`,
 				if _, ok := want["tzdata"]; !ok {
 					want["tzdata"] = reason{"the golang image had the time zone database, which time.LoadLocation reads; debian:trixie-slim lacks it", 0}
 				}
+			}
+		}
+		interp := p.Ecosystem == "python" || p.Ecosystem == "ruby" || p.Ecosystem == "node"
+		if interp && strings.Contains(p.Runtime.Tag, "slim") && !strings.Contains(u.Base.Tag, "slim") && u.Base.Libc != "musl" &&
+			(p.Runtime.Release == "trixie" || p.Runtime.Release == "" && u.Base.Release == "trixie") {
+			// The full images (buildpack-deps) have the time zone database,
+			// and trixie's slim images dropped it: Rails, zoneinfo and
+			// Intl read it at run time.
+			if _, ok := want["tzdata"]; !ok {
+				want["tzdata"] = reason{fmt.Sprintf("%s had the time zone database; %s, on trixie, lacks it", u.Base.Expanded, p.Runtime.Ref), 0}
 			}
 		}
 		if len(want) == 0 {
