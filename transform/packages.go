@@ -197,11 +197,12 @@ var passPackages = &Pass{
 Compilers, headers and download tools stay in the builder; a -dev package a native build linked
 against becomes its run-time library (libpq-dev -> libpq5, zlib1g-dev -> zlib1g, per Debian
 release); other packages the Dockerfile installed (an image tool, fonts) are installed again;
-curl or wget called by HEALTHCHECK, CMD or ENTRYPOINT are installed, because slim images lack them
-(not wget on alpine, whose busybox has it).
+curl, wget, nc or ps called by HEALTHCHECK, CMD or ENTRYPOINT are installed (netcat-openbsd,
+procps), because slim images lack them (not what busybox has on alpine, nor curl and wget on the
+Ubuntu temurin images).
 ca-certificates and tzdata the Dockerfile installed are installed again, and a Go program on a
 Debian slim runtime gets ca-certificates (and tzdata on trixie, where slim lacks it) because the
-golang image had them. A runtime without a package manager (distroless) is then replaced by the
+golang image had them; a python, ruby or node slim runtime on trixie gets tzdata too. A runtime without a package manager (distroless) is then replaced by the
 slim Debian image of the builder's release.`,
 	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
