@@ -273,21 +273,10 @@ func purgesBuildPackages(cmds []Command) bool {
 				}
 			}
 		case "apk":
-			verb, rest := "", []string(nil)
-			for i, a := range args[1:] {
-				if !strings.HasPrefix(a, "-") {
-					verb, rest = a, args[i+2:]
-					break
-				}
-			}
+			verb, rest := apkVerb(args)
 			switch verb {
 			case "add":
-				group := ""
-				for i := 0; i+1 < len(rest); i++ {
-					if rest[i] == "--virtual" || rest[i] == "-t" {
-						group = rest[i+1]
-					}
-				}
+				group := apkVirtual(rest)
 				for _, w := range apkWords(rest) {
 					installed = append(installed, pkg{name: w, dynamic: strings.Contains(w, "$"), group: group})
 				}
@@ -380,12 +369,7 @@ func packages(cmds []Command) (installs, purges []string) {
 				purges = append(purges, pkgWords(rest)...)
 			}
 		case "apk":
-			for i, a := range args[1:] {
-				if !strings.HasPrefix(a, "-") {
-					verb, rest = a, args[i+2:]
-					break
-				}
-			}
+			verb, rest = apkVerb(args)
 			switch verb {
 			case "add":
 				installs = append(installs, apkWords(rest)...)
@@ -395,6 +379,28 @@ func packages(cmds []Command) (installs, purges []string) {
 		}
 	}
 	return installs, purges
+}
+
+// apkVerb returns the verb of an apk command line and the words after it.
+func apkVerb(args []string) (string, []string) {
+	for i, a := range args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			return a, args[i+2:]
+		}
+	}
+	return "", nil
+}
+
+// apkVirtual is the virtual package an apk add groups its packages under
+// (--virtual NAME, -t NAME), "" when none.
+func apkVirtual(rest []string) string {
+	group := ""
+	for i := 0; i+1 < len(rest); i++ {
+		if rest[i] == "--virtual" || rest[i] == "-t" {
+			group = rest[i+1]
+		}
+	}
+	return group
 }
 
 // aptValueOpts are apt's options that take the next word as their value

@@ -131,18 +131,7 @@ same release as the builder.`,
 				bare[c.Args[0]] = true
 			}
 		}
-		// The golang image's PATH (/go/bin), not an ENV PATH, which the
-		// runtime restates.
-		builderPath := map[string]bool{}
-		if base, ok := ConfigOf(u.Base); ok {
-			for _, kv := range base.Env {
-				if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-					for _, d := range strings.Split(v, ":") {
-						builderPath[path.Clean(d)] = true
-					}
-				}
-			}
-		}
+		builderPath := imagePathDirs(u.Base) // /go/bin
 		byPath := map[string]bool{}
 		for _, c := range scripted {
 			for _, w := range c.Args {

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -302,6 +303,23 @@ func patchRelease(im Image) string {
 		}
 	}
 	return ""
+}
+
+// imagePathDirs are the directories of an image's own PATH (not an ENV
+// PATH of the Dockerfile, which the runtime restates): a program there ran
+// by name in the builder.
+func imagePathDirs(im Image) map[string]bool {
+	dirs := map[string]bool{}
+	if base, ok := ConfigOf(im); ok {
+		for _, kv := range base.Env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				for _, d := range strings.Split(v, ":") {
+					dirs[path.Clean(d)] = true
+				}
+			}
+		}
+	}
+	return dirs
 }
 
 func versionParts(v string) (major, minor int) {

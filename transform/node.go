@@ -1335,16 +1335,11 @@ func (u *Unit) nodeGlobalOnly(s *Step) bool {
 		}
 	}
 	for _, c := range s.Commands {
-		words := 0
-		switch {
-		case c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i" || c.Args[1] == "add") && hasFlag(c.Args, "-g", "--global", "--location=global"):
-			words = 2
-		case c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add":
-			words = 3
-		default:
+		pkgs, ok := nodeGlobalPackages(c)
+		if !ok {
 			return false
 		}
-		for _, a := range nonFlags(c.Args[words:]) {
+		for _, a := range pkgs {
 			name := a
 			if i := strings.LastIndex(a, "@"); i > 0 {
 				name = a[:i]
@@ -2510,21 +2505,25 @@ func nodeCorepackXDG(im Image) bool {
 // nodeGlobalCorepack reports whether c installs the corepack package
 // globally (npm install -g corepack), which puts its shims on PATH.
 func nodeGlobalCorepack(c Command) bool {
-	words := 0
-	switch {
-	case c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i" || c.Args[1] == "add") && hasFlag(c.Args, "-g", "--global", "--location=global"):
-		words = 2
-	case c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add":
-		words = 3
-	default:
-		return false
-	}
-	for _, a := range nonFlags(c.Args[words:]) {
+	pkgs, _ := nodeGlobalPackages(c)
+	for _, a := range pkgs {
 		if a == "corepack" || strings.HasPrefix(a, "corepack@") {
 			return true
 		}
 	}
 	return false
+}
+
+// nodeGlobalPackages returns the packages a global install names (npm
+// install -g, yarn global add); ok is false for any other command.
+func nodeGlobalPackages(c Command) (pkgs []string, ok bool) {
+	switch {
+	case c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i" || c.Args[1] == "add") && hasFlag(c.Args, "-g", "--global", "--location=global"):
+		return nonFlags(c.Args[2:]), true
+	case c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add":
+		return nonFlags(c.Args[3:]), true
+	}
+	return nil, false
 }
 
 // nodeYarn is what the build context says of the Yarn that installs.

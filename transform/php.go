@@ -507,10 +507,8 @@ func apkVirtuals(s *Step) []string {
 		if c.Name() != "apk" {
 			continue
 		}
-		for i, a := range c.Args {
-			if (a == "--virtual" || a == "-t") && i+1 < len(c.Args) {
-				out = append(out, c.Args[i+1])
-			}
+		if verb, rest := apkVerb(c.Args); verb == "add" && apkVirtual(rest) != "" {
+			out = append(out, apkVirtual(rest))
 		}
 	}
 	return out
@@ -535,23 +533,18 @@ func phpOwnershipOnly(s *Step) bool {
 
 // phpRunKind classifies a RUN of a PHP image.
 func (u *Unit) phpRunKind(s *Step, inApp func(string) bool, runs map[string]bool) phpRun {
+	if u.touchesApp(s, inApp) {
+		return phpApp
+	}
 	buildOnly := len(s.Commands) > 0
 	for _, c := range s.Commands {
 		name := c.Name()
-		if v, _ := composerVerb(c); v != "" {
-			return phpApp
-		}
 		global := hasFlag(c.Args, "-g", "--global", "global", "enable")
 		switch {
 		case (name == "git" || name == "unzip" || name == "svn" || name == "hg") && !runs[name]:
 			return phpApp // fetches code with a helper the runtime will not have
 		case (name == "npm" || name == "yarn" || name == "npx" || name == "node" || name == "pnpm") && !global:
 			return phpApp // builds the app's assets
-		}
-		for _, a := range append(c.Args[1:], c.Writes...) {
-			if path.IsAbs(a) && inApp(a) {
-				return phpApp
-			}
 		}
 		if (name == "php" || strings.HasPrefix(c.Args[0], "./") || !path.IsAbs(c.Args[0]) && strings.Contains(c.Args[0], "/")) && !phpFetchesComposer(s) {
 			return phpApp // runs the project's code (artisan, bin/console)

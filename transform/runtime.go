@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -182,7 +181,7 @@ binaries; alpine only a builder that is already musl (switching libc breaks nati
 		if policy == RuntimeScratch {
 			p.Copies = append(p.Copies, Copy{Src: "/etc/ssl/certs/ca-certificates.crt", Dst: "/etc/ssl/certs/ca-certificates.crt",
 				Why: "scratch has no CA certificates: TLS clients in the program need the builder's bundle", Line: from})
-			if p.Ecosystem == "go" && u.Base.Libc != "musl" || u.installsPackage("tzdata") {
+			if p.Ecosystem == "go" && u.Base.Libc != "musl" || u.installedByPackage("tzdata") {
 				// The Debian golang images have tzdata; elsewhere only an
 				// install says the builder has it.
 				p.Copies = append(p.Copies, Copy{Src: "/usr/share/zoneinfo", Dst: "/usr/share/zoneinfo",
@@ -191,16 +190,6 @@ binaries; alpine only a builder that is already musl (switching libc breaks nati
 		}
 		return nil
 	},
-}
-
-// installsPackage reports whether a RUN installs the package.
-func (u *Unit) installsPackage(name string) bool {
-	for _, s := range u.Steps {
-		if slices.Contains(s.Installs, name) {
-			return true
-		}
-	}
-	return false
 }
 
 func orUnknown(s string) string {

@@ -809,16 +809,7 @@ func (r *rustScan) plan() error {
 	plan.Static = static
 	var gargs []goArtifact
 	seen := map[string]bool{}
-	// The base image's PATH (not an ENV PATH, which the runtime restates).
-	builderPath := map[string]bool{}
-	base, _ := ConfigOf(u.Base)
-	for _, kv := range base.Env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			for _, d := range strings.Split(v, ":") {
-				builderPath[path.Clean(d)] = true
-			}
-		}
-	}
+	builderPath := imagePathDirs(u.Base) // /usr/local/cargo/bin
 	for _, pk := range picks {
 		if seen[pk.src] {
 			continue
