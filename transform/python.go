@@ -84,8 +84,8 @@ reason.`,
 			plan.AddedPath = append(plan.AddedPath, venvDir+"/bin")
 			plan.BuilderInserts = append(plan.BuilderInserts,
 				Insert{Before: py.first.In, Gen: Gen{
-					In:   u.File.New("RUN", "RUN python -m venv "+venvDir),
-					Why:  "a virtual environment holds every package the install adds, so the runtime can take them in one copy",
+					In:   u.File.New("RUN", "RUN python -m venv "+venvDir+venvPipPin(u.Base)),
+					Why:  "a virtual environment holds every package the install adds, so the runtime can take them in one copy" + venvPinWhy(u.Base),
 					Line: py.first.In.StartLine}},
 				Insert{Before: py.first.In, Gen: Gen{
 					// VIRTUAL_ENV too: poetry and uv choose their
@@ -125,6 +125,27 @@ reason.`,
 		u.alpineCxxRuntime()
 		return nil
 	},
+}
+
+// venvPipPin gives the venv the pip of the image. A venv gets the pip
+// its interpreter bundles (ensurepip), which on 3.5 to 3.7 is older than the
+// image's (18.1 against 21.2.4 on python:3.6): it cannot read manylinux2014
+// or later wheel tags and builds from source, or fails, where the
+// original's pip took a wheel. From 3.8 the bundled pip reads them all.
+func venvPipPin(im Image) string {
+	major, minor := versionParts(im.Version)
+	if major != 3 || minor < 5 || minor > 7 {
+		return ""
+	}
+	return ` \
+    && /opt/venv/bin/pip install --no-cache-dir "pip==$(python -m pip --version | cut -d' ' -f2)"`
+}
+
+func venvPinWhy(im Image) string {
+	if venvPipPin(im) == "" {
+		return ""
+	}
+	return "; it gets the image's pip version, newer than the one Python " + im.Version + " bundles, so the same wheels are chosen"
 }
 
 // alpineCxxRuntime adds libstdc++ to an alpine runtime of a build that
