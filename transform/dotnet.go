@@ -21,7 +21,9 @@ mcr.microsoft.com/dotnet/aspnet of the SDK's major.minor and OS variant (core/as
 2.1-3.1; microsoft/dotnet:X.Y-aspnetcore-runtime for the deprecated Docker Hub tags), or runtime when
 the project files in the build context prove a console app (Sdk="Microsoft.NET.Sdk" or .Worker, no
 ASP.NET Core reference in the project or the projects it references). Without that proof aspnet is
-used: it contains the .NET runtime too. SDK tags without a version (latest, sdk), a run-time
+used: it contains the .NET runtime too. A self-contained publish (--self-contained, --sc,
+-p:SelfContained=true, or -r alone up to the .NET 7 SDK) whose app host the container runs gets
+runtime-deps instead: the app carries the runtime. SDK tags without a version (latest, sdk), a run-time
 command that needs the SDK (dotnet run, watch, test), a publish without -o whose output the command
 does not name, and a runtime identifier whose libc differs from the runtime image are skipped. The
 SDK images of .NET 5-7 set ASPNETCORE_URLS= (Kestrel on localhost:5000) while aspnet sets
@@ -40,7 +42,24 @@ type dotnetPublish struct {
 	Project string // the project argument ("" for the directory's)
 	Output  string // absolute, "" without -o
 	RID     string
-	Line    int
+	// SelfContained is "true" or "false" when the command says
+	// (--self-contained [true|false], --sc, --no-self-contained,
+	// -p:SelfContained=...), else "".
+	SelfContained string
+	Line          int
+}
+
+// selfContained reports whether the publish bundles the .NET runtime: said
+// so, or a RID without a word on it, which means self-contained up to the
+// .NET 7 SDK (NETSDK1179) and framework-dependent from .NET 8.
+func (p *dotnetPublish) selfContained(v dotnetVersion) bool {
+	switch p.SelfContained {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return p.RID != "" && !strings.Contains(p.RID, "$") && v.Major < 8
 }
 
 var dotnetSDKTools = map[string]bool{"run": true, "watch": true, "test": true, "build": true, "restore": true, "publish": true, "ef": true, "tool": true, "new": true, "msbuild": true, "pack": true}
@@ -112,12 +131,16 @@ func (u *Unit) planDotnet() {
 		u.Skip(pub.Line, "%s", why)
 		return
 	}
-	plan := &Plan{Ecosystem: "dotnet", Runtime: rt}
-	u.Plan = plan
 	kind := "aspnet"
 	if !web {
 		kind = "runtime"
 	}
+	if deps, ok := dotnetRuntimeDeps(rt, pub, v, entry); ok {
+		rt, kind = deps, "runtime-deps"
+		how = fmt.Sprintf("line %d publishes a self-contained app, which brings its own runtime, and the container runs its app host %s", pub.Line, entry)
+	}
+	plan := &Plan{Ecosystem: "dotnet", Runtime: rt}
+	u.Plan = plan
 	u.Fact(from, "runtime %s: the .NET %d.%d %s image, same OS variant (%s)", rt.Ref, v.Major, v.Minor, kind, how)
 	plan.Copies = append(plan.Copies, Copy{Src: dir, Dst: dir, Line: pub.Line,
 		Why: fmt.Sprintf("the published app, which the command runs from (%s)", entry)})
@@ -349,6 +372,24 @@ func dotnetRuntime(b Image, v dotnetVersion, web bool) (Image, string) {
 	return ParseImage(ref, ref), ""
 }
 
+// dotnetRuntimeDeps gives a self-contained publish, run by its app host,
+// the runtime-deps image of the aspnet or runtime image rt: the app
+// carries the .NET runtime and ASP.NET Core, so it needs only the OS
+// libraries (and on Debian and Ubuntu ICU, which runtime-deps has). The
+// Docker Hub microsoft/dotnet tags are left on rt.
+func dotnetRuntimeDeps(rt Image, pub *dotnetPublish, v dotnetVersion, entry string) (Image, bool) {
+	if !pub.selfContained(v) || strings.HasSuffix(entry, ".dll") {
+		return Image{}, false
+	}
+	for _, kind := range []string{"/aspnet:", "/runtime:"} {
+		if i := strings.Index(rt.Ref, kind); i >= 0 && strings.HasPrefix(rt.Ref, "mcr.microsoft.com/dotnet/") {
+			ref := rt.Ref[:i] + "/runtime-deps:" + rt.Ref[i+len(kind):]
+			return ParseImage(ref, ref), true
+		}
+	}
+	return Image{}, false
+}
+
 // dotnetRIDProblem refuses a self-contained or RID-specific publish for
 // another libc than the runtime image's.
 func dotnetRIDProblem(rid string, rt Image) string {
@@ -432,10 +473,19 @@ func (u *Unit) dotnetPublishes() []dotnetPublish {
 					}
 				case "--self-contained", "--sc":
 					// An optional true/false value follows.
-					if !hasVal && i+1 < len(args) && (strings.EqualFold(args[i+1], "true") || strings.EqualFold(args[i+1], "false")) {
+					p.SelfContained = "true"
+					if hasVal {
+						p.SelfContained = strings.ToLower(val)
+					} else if i+1 < len(args) && (strings.EqualFold(args[i+1], "true") || strings.EqualFold(args[i+1], "false")) {
 						i++
+						p.SelfContained = strings.ToLower(args[i])
 					}
+				case "--no-self-contained":
+					p.SelfContained = "false"
 				default:
+					if prop, v, ok := strings.Cut(strings.TrimLeft(a, "-/"), "="); ok && (strings.EqualFold(prop, "p:SelfContained") || strings.EqualFold(prop, "property:SelfContained")) {
+						p.SelfContained = strings.ToLower(v)
+					}
 					if !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "/") && p.Project == "" {
 						p.Project = a
 					}
@@ -670,13 +720,15 @@ func dropEnv(env []string, key string) []string {
 
 func init() {
 	for name, fam := range map[string]string{
-		"mcr.microsoft.com/dotnet/sdk":          "dotnet-sdk",
-		"mcr.microsoft.com/dotnet/core/sdk":     "dotnet-sdk",
-		"mcr.microsoft.com/dotnet/aspnet":       "dotnet-aspnet",
-		"mcr.microsoft.com/dotnet/core/aspnet":  "dotnet-aspnet",
-		"mcr.microsoft.com/dotnet/runtime":      "dotnet-runtime",
-		"mcr.microsoft.com/dotnet/core/runtime": "dotnet-runtime",
-		"microsoft/dotnet":                      "dotnet-legacy",
+		"mcr.microsoft.com/dotnet/sdk":               "dotnet-sdk",
+		"mcr.microsoft.com/dotnet/core/sdk":          "dotnet-sdk",
+		"mcr.microsoft.com/dotnet/aspnet":            "dotnet-aspnet",
+		"mcr.microsoft.com/dotnet/core/aspnet":       "dotnet-aspnet",
+		"mcr.microsoft.com/dotnet/runtime":           "dotnet-runtime",
+		"mcr.microsoft.com/dotnet/core/runtime":      "dotnet-runtime",
+		"mcr.microsoft.com/dotnet/runtime-deps":      "dotnet-runtime-deps",
+		"mcr.microsoft.com/dotnet/core/runtime-deps": "dotnet-runtime-deps",
+		"microsoft/dotnet":                           "dotnet-legacy",
 	} {
 		familyNames[name] = fam
 		familyConfigs[fam] = dotnetBaseConfig

@@ -351,7 +351,7 @@ func knownUser(family, user string) bool {
 	switch family {
 	case "node":
 		return name == "node"
-	case "dotnet-aspnet", "dotnet-runtime":
+	case "dotnet-aspnet", "dotnet-runtime", "dotnet-runtime-deps":
 		// .NET 8 and later images ship the non-root user app (uid 1654);
 		// an earlier image lacks it in the builder too.
 		return name == "app"
