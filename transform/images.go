@@ -208,32 +208,36 @@ func defaultRelease(im Image) string {
 		}
 	case "python":
 		// 3.9 and later were still built after the trixie switch; 3.8
-		// ended on bookworm (EOL 2024-10), 3.7 on bullseye (last built
-		// 2023-06, days before bookworm became the default).
+		// (EOL 2024-10) and 3.7 (EOL 2023-06) ended on bookworm.
 		switch {
 		case im.Version == "" || im.Version == "3" || major == 3 && minor >= 9:
 			return "trixie"
-		case major == 3 && minor == 8:
+		case major == 3 && (minor == 8 || minor == 7):
+			// 3.7.17 was built on bookworm in its last weeks (2023-06,
+			// docker-library/python 3.7/slim-bookworm).
 			return "bookworm"
-		case major == 3 && minor == 7:
-			return "bullseye"
 		case major == 3 && minor == 6: // EOL 2021-12, after bullseye became the default
 			return "bullseye"
 		case major == 3 && minor == 5, major == 2: // 3.5 and 2.7 last built in 2020, on buster
 			return "buster"
 		}
 	case "node":
-		// 20 and later after the switch; 18 (EOL 2025-04) and 16 ended on
-		// bookworm; 14 (EOL 2023-04) on bullseye.
+		// docker-node keeps its own default per version (versions.json's
+		// debian-default), not docker-library's: bookworm from 2023-06
+		// until the trixie switch of 2026-07-07 (nodejs/docker-node#2558;
+		// node:25.5 was still Debian 12 in docker-node#2365). 22, 24 and
+		// 26 were built after it; 20 (EOL 2026-04-30), 25 and the other
+		// odd versions were not. 14 stayed on buster (docker-node#1785),
+		// 12 and 10 on stretch.
 		switch {
-		case im.Version == "" || major >= 20:
+		case im.Version == "" || major >= 26 || major == 22 || major == 24:
 			return "trixie"
-		case major == 18 || major == 16:
+		case major >= 16:
 			return "bookworm"
-		case major == 14 || major == 12: // 12 (EOL 2022-04) outlived bullseye's release
-			return "bullseye"
-		case major == 10: // EOL 2021-04, before bullseye
+		case major == 14:
 			return "buster"
+		case major == 12 || major == 10:
+			return "stretch"
 		}
 	case "ruby":
 		// 3.2 and later after the switch; 3.1 ended on bookworm; 3.0 and
@@ -277,8 +281,8 @@ func patchPinned(im Image) bool {
 // patchRelease is the release of a patch-pinned tag, for the series whose
 // every release was built on one Debian release; "" (unknown) for a series
 // that lived across a change of the default (bullseye to bookworm in
-// 2023-06, bookworm to trixie on 2025-08-12), where only the patch's date
-// would tell.
+// 2023-06, bookworm to trixie on 2025-08-12, on 2026-07-07 for node),
+// where only the patch's date would tell.
 func patchRelease(im Image) string {
 	major, minor := versionParts(im.Version)
 	switch im.Family {
@@ -291,7 +295,10 @@ func patchRelease(im Image) string {
 			return "trixie"
 		}
 	case "node":
-		if major >= 25 { // 25.0.0: 2025-10
+		switch {
+		case major == 21 || major == 23 || major == 25: // lived between the two switches
+			return "bookworm"
+		case major >= 27: // 27.0.0: 2026-10
 			return "trixie"
 		}
 	case "golang":

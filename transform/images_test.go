@@ -12,10 +12,12 @@ func TestReleaseOfPinnedTags(t *testing.T) {
 		{"ruby:3.2.2", ""},
 		{"ruby:3.2", "trixie"},
 		{"ruby:4.0.1-slim", "trixie"},
-		{"node:20", "trixie"},
+		{"node:20", "bookworm"}, // ended before docker-node's trixie switch
+		{"node:22", "trixie"},
 		{"node:20.11", ""},
 		{"node:20.11.1-bullseye", "bullseye"},
-		{"node:25.1.0", "trixie"},
+		{"node:25.1.0", "bookworm"},
+		{"node:24.11.1", ""}, // before or after the switch of 2026-07-07
 		{"golang:1.24.2", ""},
 		{"golang:1.24", "trixie"},
 		{"golang:1.22.5", "bookworm"},

@@ -388,7 +388,10 @@ slim Debian image of the builder's release.`,
 				}
 			}
 		}
-		interp := p.Ecosystem == "python" || p.Ecosystem == "ruby" || p.Ecosystem == "node"
+		// python's slim images install tzdata themselves
+		// (docker-library/python's slim Dockerfiles); node's and ruby's
+		// do not.
+		interp := p.Ecosystem == "ruby" || p.Ecosystem == "node"
 		if interp && strings.Contains(p.Runtime.Tag, "slim") && !strings.Contains(u.Base.Tag, "slim") && u.Base.Libc != "musl" &&
 			(p.Runtime.Release == "trixie" || p.Runtime.Release == "" && u.Base.Release == "trixie") {
 			// The full images (buildpack-deps) have the time zone database,

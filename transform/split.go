@@ -152,9 +152,9 @@ runtime's working directory back to its user.`,
 		needAdduser := func(text string) {
 			// Debian's slim images dropped the adduser package in trixie:
 			// adduser and addgroup need it installed first.
-			// The Ubuntu eclipse-temurin images lack it too
-			// (adoptium/containers#606).
-			lacks := p.Runtime.Release == "trixie" || p.Runtime.Family == "eclipse-temurin"
+			// The eclipse-temurin images on Ubuntu 24.04 lack it too
+			// (adoptium/containers#606); jammy and focal still have it.
+			lacks := p.Runtime.Release == "trixie" || p.Runtime.Family == "eclipse-temurin" && p.Runtime.Release != "jammy" && p.Runtime.Release != "focal"
 			if adduserReady || !lacks || p.Runtime.Libc == "musl" {
 				return
 			}
