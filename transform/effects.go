@@ -144,12 +144,22 @@ func (u *Unit) carryEffects() {
 		}
 		return (configExt[path.Ext(base)] || base == ".env") && !buildManifests[base]
 	}
+	// /usr/src holds sources the image fetched and built (python's,
+	// linux headers), unless the app itself lives there: the golang and
+	// rust images' docs build in /usr/src/app and /usr/src/myapp.
+	buildOnly := buildOnlyPlaces
+	for _, d := range append(u.contextDirs(), u.finalWorkdir()) {
+		if _, in := under(normDir(d), "/usr/src"); in && normDir(d) != "/usr/src" {
+			buildOnly = slices.DeleteFunc(slices.Clone(buildOnlyPlaces), func(b string) bool { return b == "/usr/src" })
+			break
+		}
+	}
 	skip := func(kind effect, x string) bool {
 		if x == "" || x == "/" || systemDirs[x] || secretFiles[path.Base(x)] || strings.Contains(x, "$") {
 			return true
 		}
 		if kind != effCreate && inTreeKept(kind, x) {
-			for _, b := range buildOnlyPlaces {
+			for _, b := range buildOnly {
 				if _, ok := under(x, b); ok {
 					return true
 				}
@@ -171,7 +181,7 @@ func (u *Unit) carryEffects() {
 				return covered(x)
 			}
 		}
-		for _, b := range append(buildOnlyPlaces, p.LeftPaths...) {
+		for _, b := range append(slices.Clone(buildOnly), p.LeftPaths...) {
 			if _, ok := under(x, b); ok {
 				return true
 			}
