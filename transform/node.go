@@ -1155,7 +1155,9 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		}
 	}
 	nm := path.Join(appDir, "node_modules")
-	if len(pj.DevDependencies) == 0 {
+	if server, dir := u.nodeStaticServer(appDir, outs); server != "" {
+		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules", server, dir)
+	} else if len(pj.DevDependencies) == 0 {
 		// Nothing to leave out: the builder's node_modules are the
 		// production ones, and their COPY is cached by content.
 		copies = append(copies, Copy{Src: nm, Dst: nm, Line: install.In.StartLine,
@@ -1810,6 +1812,60 @@ func (u *Unit) nodePrune(pm string, n Needs, install Command, yarn nodeYarn) str
 		return "npm prune --production"
 	}
 	return "npm prune --omit=dev"
+}
+
+// nodeStaticServers are static file servers a front-end's container may
+// run on its build output: they read the files they serve, and their own
+// config (serve.json, package.json's "static") from the working directory,
+// which the context's copies restore, but nothing of the app's
+// node_modules.
+var nodeStaticServers = map[string]bool{"serve": true, "http-server": true}
+
+var nodeToolRe = regexp.MustCompile(`\b(node|npm|npx|yarn|pnpm)\b`)
+
+// nodeStaticServer reports the static server the container runs, and the
+// build output it serves, when that server was installed globally and the
+// output is one of the build's (serve -s build, http-server dist): the
+// runtime then needs neither the dependencies nor their stage.
+func (u *Unit) nodeStaticServer(appDir string, outs []nodeOut) (server, dir string) {
+	n := u.runtimeNeeds()
+	name := path.Base(n.Exec)
+	if !nodeStaticServers[name] || strings.Contains(n.Exec, "node_modules") || runsPackageTool(n) != "" {
+		return "", ""
+	}
+	global := false
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			pkgs, ok := nodeGlobalPackages(c)
+			for _, p := range pkgs {
+				if i := strings.LastIndex(p, "@"); i > 0 {
+					p = p[:i]
+				}
+				global = global || ok && p == name
+			}
+		}
+	}
+	if !global {
+		return "", ""
+	}
+	for _, s := range u.Steps {
+		// A health check that runs node or npm may load the app's
+		// dependencies.
+		if h, ok := s.In.Command.(*instructions.HealthCheckCommand); ok && h.Health != nil && nodeToolRe.MatchString(strings.Join(h.Health.Test, " ")) {
+			return "", ""
+		}
+	}
+	for _, a := range n.ExecArgs {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		for _, o := range outs {
+			if path.Clean(Resolve(appDir, a)) == path.Join(appDir, o.Dir) {
+				return name, path.Join(appDir, o.Dir)
+			}
+		}
+	}
+	return "", ""
 }
 
 // runsPackageTool is the npm package whose program the container runs
