@@ -371,7 +371,7 @@ var Default []*Pass
 var ecosystemPasses []*Pass
 
 func init() {
-	ecosystemPasses = []*Pass{passGolang, passNode, passPython, passRuby, passPHP, passRust, passC, passJava, passDotnet}
+	ecosystemPasses = []*Pass{passGolang, passNode, passPython, passRuby, passPHP, passRust, passC, passJava, passDotnet, passCrystal, passSwift, passHaskell}
 	passPackages.Requires = ecosystemPasses
 	Default = []*Pass{passShape, passBase, passContext, passSteps}
 	Default = append(Default, ecosystemPasses...)

@@ -59,6 +59,8 @@ var buildManifests = map[string]bool{
 	"build.gradle.kts": true, "settings.gradle.kts": true, "global.json": true, "nuget.config": true, "rust-toolchain.toml": true,
 	"CMakeLists.txt": true, "Makefile": true, "Directory.Build.props": true, "build.properties": true, "build.sbt": true,
 	"plugins.sbt": true, "gradle.properties": true, "gradle-wrapper.properties": true, "maven-wrapper.properties": true,
+	"shard.yml": true, "shard.lock": true, "Package.swift": true, "Package.resolved": true, "stack.yaml": true,
+	"stack.yaml.lock": true, "cabal.project": true, "cabal.project.freeze": true, "cabal.project.local": true,
 }
 
 // secretFiles are names that hold credentials for the build.
@@ -106,7 +108,7 @@ func (u *Unit) carryEffects() {
 			}
 		}
 	}
-	compiled := map[string]bool{"go": true, "rust": true, "c": true, "java": true, "dotnet": true}[p.Ecosystem]
+	compiled := map[string]bool{"go": true, "rust": true, "c": true, "java": true, "dotnet": true, "crystal": true, "swift": true, "haskell": true}[p.Ecosystem]
 	var trees []string
 	if compiled {
 		for _, s := range head {

@@ -136,6 +136,17 @@ func releaseOf(im Image) (release, libc string) {
 var debianVersions = map[string]string{"11": "bullseye", "12": "bookworm", "13": "trixie", "10": "buster"}
 var ubuntuVersions = map[string]string{"18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
 
+// ubuntuImage is the ubuntu image of a release ("noble" -> ubuntu:24.04),
+// or "" for a release the table does not know.
+func ubuntuImage(release string) string {
+	for v, r := range ubuntuVersions {
+		if r == release {
+			return "ubuntu:" + v
+		}
+	}
+	return ""
+}
+
 // defaultRelease is the Debian release behind an official image tag that
 // does not name one. The Docker official images moved their default from
 // bookworm to trixie on 2025-08-12 (docker-library/official-images#19675
@@ -143,6 +154,9 @@ var ubuntuVersions = map[string]string{"18.04": "bionic", "20.04": "focal", "22.
 // are on trixie; older ones were last built on bookworm. Table as of
 // 2026-11.
 func defaultRelease(im Image) string {
+	if f, ok := familyReleases[im.Family]; ok {
+		return f(im)
+	}
 	major, minor := versionParts(im.Version)
 	if im.Family == "gcc" && (im.Variant == "" || im.Variant == "latest") {
 		// docker-library/gcc builds every major it supports on Debian
@@ -355,6 +369,11 @@ const stdPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 // familyNames maps more repository names to a family; ecosystem files add
 // theirs in init (e.g. "mcr.microsoft.com/dotnet/sdk" -> "dotnet-sdk").
 var familyNames = map[string]string{}
+
+// familyReleases give the distribution release of the images of a family
+// whose tag does not name one, where defaultRelease has no case of its
+// own; ecosystem files add theirs in init.
+var familyReleases = map[string]func(Image) string{}
 
 // familyConfigs gives the inherited config of the images of a family that
 // the switch in ConfigOf does not know; ecosystem files add theirs in init.

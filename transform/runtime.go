@@ -62,6 +62,10 @@ var RuntimeTable = []RuntimeRow{
 		Refused: "there is no distroless Ruby image; scratch has no Ruby"},
 	{Ecosystem: "java", Slim: "eclipse-temurin:{major}-jre", Alpine: "eclipse-temurin:{major}-jre-alpine when the builder is alpine",
 		Refused: "distroless java images set ENTRYPOINT [\"/usr/bin/java\", \"-jar\"], which changes how CMD runs; scratch has no JVM"},
+	{Ecosystem: "crystal", Slim: "ubuntu:{version} of the builder's Ubuntu release",
+		Refused: "the crystallang/crystal images are Ubuntu-based and distroless is Debian: another glibc and other library packages; alpine needs the alpine crystal image, not planned yet; scratch has no libc"},
+	{Ecosystem: "swift", Slim: "swift:{tag}-slim",
+		Refused: "distroless has no Swift run-time libraries; alpine has no Swift image; scratch has no libc"},
 	{Ecosystem: "dotnet", Slim: "mcr.microsoft.com/dotnet/aspnet:{version} (web) or runtime:{version}",
 		Refused: "distroless has no .NET image and the chiseled images are not in this table yet; scratch has no .NET runtime"},
 }

@@ -750,7 +750,7 @@ func (r *rustScan) plan() error {
 			u.Warn(run.Line, "cargo install %s stays in the builder: its binaries are not known offline and the container does not run one by name", run.Registry)
 		}
 	}
-	if bare := needs.Exec != "" && !strings.Contains(needs.Exec, "/") && !strings.Contains(needs.Exec, "$") && !notProgramNames[needs.Exec]; bare && ran == nil && r.copiedOnPath(needs.Exec) == "" {
+	if bare := needs.Exec != "" && !strings.Contains(needs.Exec, "/") && !strings.Contains(needs.Exec, "$") && !notProgramNames[needs.Exec]; bare && ran == nil && u.copiedOnPath(needs.Exec) == "" {
 		for _, run := range r.runs {
 			if run.Registry != "" && run.found == 0 {
 				u.Skip(needs.ExecLine, "the container runs %s, which may be a binary of cargo install %s (line %d): the names of its binaries are not known offline", needs.Exec, run.Registry, run.Line)
@@ -835,7 +835,7 @@ func (r *rustScan) plan() error {
 	}
 	u.copyReferencedFiles(needs, gargs)
 	r.copyRuntimeConfig()
-	if ran == nil && !r.execInRuntime() {
+	if ran == nil && !u.execInRuntime(needs, r.execPath) {
 		return nil
 	}
 
@@ -885,61 +885,6 @@ func (r *rustScan) alpineDynamic(ev linkEvidence) string {
 	}
 	for _, crate := range mapKeys(ev.need) {
 		return fmt.Sprintf("%s (%s)", crate, ev.need[crate].cause)
-	}
-	return ""
-}
-
-// execInRuntime makes sure the file the container runs, when it is not a
-// binary of the build, reaches the runtime: a script or launcher COPY put
-// in the image is copied too; one the rewrite cannot trace is a skip.
-func (r *rustScan) execInRuntime() bool {
-	u, needs, p := r.u, r.needs, r.u.Plan
-	exec := needs.Exec
-	if exec == "" || strings.Contains(exec, "$") || notProgramNames[exec] {
-		return true
-	}
-	has := func(f string) bool {
-		for _, c := range p.Copies {
-			if c.Dst == f {
-				return true
-			}
-		}
-		return false
-	}
-	if r.execPath == "" {
-		// A bare name: a file COPY put on the PATH, else a program of the
-		// system, which the rewrite cannot check.
-		if f := r.copiedOnPath(exec); f != "" && !has(f) {
-			dst := f
-			if !runtimeOnPath(path.Dir(f)) {
-				dst = path.Join("/usr/local/bin", exec)
-			}
-			p.Copies = append(p.Copies, Copy{Src: f, Dst: dst, Why: fmt.Sprintf("the container runs %s, which line %d copies in", exec, u.copiedFile(f)), Line: needs.ExecLine})
-		}
-		return true
-	}
-	if has(r.execPath) {
-		return true
-	}
-	if line := u.copiedFile(r.execPath); line != 0 {
-		p.Copies = append(p.Copies, Copy{Src: r.execPath, Dst: r.execPath, Why: fmt.Sprintf("the container runs it; line %d copies it in", line), Line: needs.ExecLine})
-		return true
-	}
-	switch path.Dir(r.execPath) {
-	case "/bin", "/usr/bin", "/sbin", "/usr/sbin":
-		return true // the runtime's own programs
-	}
-	u.Skip(needs.ExecLine, "the container runs %s, which is neither a binary of the build nor a file copied into the image: the runtime stage would not have it", exec)
-	return false
-}
-
-// copiedOnPath returns the file a COPY or ADD put on the builder's PATH
-// under that name, or "".
-func (r *rustScan) copiedOnPath(name string) string {
-	for _, dir := range []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/cargo/bin"} {
-		if f := path.Join(dir, name); r.u.copiedFile(f) != 0 {
-			return f
-		}
 	}
 	return ""
 }

@@ -94,6 +94,29 @@ func tablesDoc() string {
 		}
 		p("| `gcc:%s` | %s |\n", tag, rel)
 	}
+	p("\n## crystallang/crystal and swift tags → Ubuntu release (`familyReleases`, transform/crystal.go, transform/swift.go)\n\n")
+	p("The Ubuntu release of a tag that names none. A Crystal program runs on the `ubuntu` image of that\n")
+	p("release; unknown is a skip. A Swift program runs on the `-slim` tag of the same tag (none for 4.x\n")
+	p("and older: a skip); the release names the run-time packages of the `-dev` packages installed.\n\n")
+	p("| tag | release | runtime |\n| --- | --- | --- |\n")
+	for _, tag := range []string{"1.12.2", "1.13", "1.14.0", "1.20", "1.21", "1.14.0-build"} {
+		im := ParseImage("crystallang/crystal:"+tag, "crystallang/crystal:"+tag)
+		rt := ubuntuImage(im.Release)
+		if rt == "" {
+			rt = "skip"
+		}
+		p("| `crystallang/crystal:%s` | %s | %s |\n", tag, orUnknown(im.Release), rt)
+	}
+	for _, tag := range []string{"4.2", "5.0", "5.6", "5.10", "5.10-jammy", "5.10-focal", "5.10-noble", "6.0", "6.0-noble"} {
+		im := ParseImage("swift:"+tag, "swift:"+tag)
+		rt, why := swiftSlimTag(im)
+		if why != "" {
+			rt = "skip"
+		} else {
+			rt = "`swift:" + rt + "`"
+		}
+		p("| `swift:%s` | %s | %s |\n", tag, orUnknown(im.Release), rt)
+	}
 	p("\n## Build package → run-time package, Alpine (`apkDevToRuntime`, transform/packages.go)\n\n")
 	p("| build package | run-time package |\n| --- | --- |\n")
 	for _, k := range mapKeys(apkDevToRuntime) {
