@@ -113,20 +113,31 @@ var (
 var programVars = []string{"TARGET", "TARGETS", "PROG", "PROGRAM", "PROGS", "PROGRAMS", "BIN", "BINARY", "BINS",
 	"EXEC", "EXE", "EXECUTABLE", "OUT", "OUTPUT", "APP", "NAME"}
 
-// parseMakefile reads the variables, rules and recipes of a Makefile,
-// with the variables a make command line sets.
-func parseMakefile(text string, cmdVars map[string]string) *projectInfo {
-	info := &projectInfo{}
-	vars := map[string]string{}
-	type recipe struct{ target, text string }
-	var recipes []recipe
-	var rules []string
+// makefile is what readMakefile gets from a Makefile: its variables (with
+// those of the make command line), its rules in order, and each recipe
+// line with the rule it belongs to.
+type makefile struct {
+	vars    map[string]string
+	rules   []string
+	deps    map[string][]string
+	recipes []makeRecipe
+	// include says what it includes, which is not followed.
+	include string
+}
+
+type makeRecipe struct{ target, text string }
+
+// readMakefile reads the variables, rules and recipes of a Makefile, with
+// the variables a make command line sets.
+func readMakefile(text string, cmdVars map[string]string) *makefile {
+	m := &makefile{vars: map[string]string{}, deps: map[string][]string{}}
+	vars := m.vars
 	current := ""
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\\\n", " ")
 	for _, raw := range strings.Split(text, "\n") {
 		if strings.HasPrefix(raw, "\t") {
-			recipes = append(recipes, recipe{current, raw})
+			m.recipes = append(m.recipes, makeRecipe{current, raw})
 			continue
 		}
 		line := raw
@@ -138,11 +149,11 @@ func parseMakefile(text string, cmdVars map[string]string) *projectInfo {
 			continue
 		}
 		if strings.HasPrefix(t, "include ") || strings.HasPrefix(t, "-include ") || strings.HasPrefix(t, "sinclude ") {
-			info.Unknown = fmt.Sprintf("the Makefile includes other files (%s): the libraries they add are not followed", t)
+			m.include = t
 			continue
 		}
-		if m := makeAssignRe.FindStringSubmatch(t); m != nil {
-			name, op, val := m[1], m[2], m[3]
+		if mm := makeAssignRe.FindStringSubmatch(t); mm != nil {
+			name, op, val := mm[1], mm[2], mm[3]
 			switch op {
 			case "+=":
 				vars[name] = strings.TrimSpace(vars[name] + " " + val)
@@ -157,21 +168,31 @@ func parseMakefile(text string, cmdVars map[string]string) *projectInfo {
 			}
 			continue
 		}
-		if m := makeRuleRe.FindStringSubmatch(t); m != nil {
-			targets := strings.Fields(m[1])
+		if mm := makeRuleRe.FindStringSubmatch(t); mm != nil {
+			targets := strings.Fields(mm[1])
 			current = ""
 			if len(targets) > 0 {
 				current = targets[0]
 			}
-			rules = append(rules, targets...)
-			if _, after, ok := strings.Cut(m[2], ";"); ok {
-				recipes = append(recipes, recipe{current, after})
+			m.rules = append(m.rules, targets...)
+			prereqs, after, hasRecipe := strings.Cut(mm[2], ";")
+			for _, tg := range targets {
+				m.deps[tg] = append(m.deps[tg], strings.Fields(prereqs)...)
+			}
+			if hasRecipe {
+				m.recipes = append(m.recipes, makeRecipe{current, after})
 			}
 		}
 	}
 	for k, v := range cmdVars {
 		vars[k] = v
 	}
+	return m
+}
+
+// expand replaces the variables the Makefile or the command line set;
+// others stay as written.
+func (m *makefile) expand(v string) string {
 	var expand func(string, int) string
 	expand = func(v string, depth int) string {
 		if depth > 10 {
@@ -179,13 +200,62 @@ func parseMakefile(text string, cmdVars map[string]string) *projectInfo {
 		}
 		return makeVarRe.ReplaceAllStringFunc(v, func(ref string) string {
 			name := makeVarRe.FindStringSubmatch(ref)[1]
-			val, ok := vars[name]
+			val, ok := m.vars[name]
 			if !ok {
 				return ref
 			}
 			return expand(val, depth+1)
 		})
 	}
+	return expand(v, 0)
+}
+
+// recipeOf is the expanded recipe lines make runs for targets (the first
+// rule's target when none is named), prerequisites first, without the
+// @, - and + prefixes.
+func (m *makefile) recipeOf(targets []string) []string {
+	if len(targets) == 0 {
+		for _, r := range m.rules {
+			if !strings.HasPrefix(r, ".") && !strings.Contains(r, "%") {
+				targets = []string{r}
+				break
+			}
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	var visit func(string, int)
+	visit = func(t string, depth int) {
+		if seen[t] || depth > 20 {
+			return
+		}
+		seen[t] = true
+		for _, d := range m.deps[t] {
+			visit(m.expand(d), depth+1)
+		}
+		for _, r := range m.recipes {
+			if r.target == t {
+				x := strings.ReplaceAll(m.expand(r.text), "$@", t)
+				out = append(out, strings.TrimLeft(strings.TrimSpace(x), "@-+"))
+			}
+		}
+	}
+	for _, t := range targets {
+		visit(t, 0)
+	}
+	return out
+}
+
+// parseMakefile reads what a Makefile says about the C programs it builds,
+// with the variables a make command line sets.
+func parseMakefile(text string, cmdVars map[string]string) *projectInfo {
+	info := &projectInfo{}
+	m := readMakefile(text, cmdVars)
+	if m.include != "" {
+		info.Unknown = fmt.Sprintf("the Makefile includes other files (%s): the libraries they add are not followed", m.include)
+	}
+	vars, recipes, rules := m.vars, m.recipes, m.rules
+	expand := func(v string, _ int) string { return m.expand(v) }
 	var all []string
 	for _, k := range mapKeys(vars) {
 		all = append(all, expand(vars[k], 0))

@@ -76,19 +76,34 @@ same release as the builder.`,
 		var arts []goArtifact
 		var unsure []goUnsure
 		for _, s := range u.Steps {
-			for _, c := range s.Commands {
-				if !u.goWrites(c) {
-					continue
-				}
-				got, un, why := u.goOutputs(s, c)
+			for _, sc := range s.Commands {
+				cmds := []Command{sc}
+				made, why := u.goMakeCommands(s, sc)
 				if why != "" {
 					u.Skip(s.In.StartLine, "%s", why)
 					return nil
 				}
-				unsure = append(unsure, un...)
-				for _, a := range got {
-					arts = append(arts, a)
-					u.Fact(s.In.StartLine, "go %s writes %s", c.Args[1], a.Path)
+				if made != nil {
+					cmds = made
+				}
+				for _, c := range cmds {
+					if !u.goWrites(c) {
+						continue
+					}
+					got, un, why := u.goOutputs(s, c)
+					if why != "" {
+						u.Skip(s.In.StartLine, "%s", why)
+						return nil
+					}
+					unsure = append(unsure, un...)
+					for _, a := range got {
+						arts = append(arts, a)
+						if made != nil {
+							u.Fact(s.In.StartLine, "%s writes %s", goMakeNote(c, sc), a.Path)
+						} else {
+							u.Fact(s.In.StartLine, "go %s writes %s", c.Args[1], a.Path)
+						}
+					}
 				}
 			}
 		}

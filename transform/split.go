@@ -240,7 +240,7 @@ runtime's working directory back to its user.`,
 			out = append(out, cloneRaw(s.In))
 			u.decide(ActAdd, s.In.StartLine, 0, nil, "restates SHELL from line %d after the runtime's package installs, which may provide it", s.In.StartLine)
 		}
-		for _, c := range p.Copies {
+		for _, c := range u.withoutNestedCopies(p.Copies) {
 			if c.Replay != nil {
 				out = append(out, u.annotate(cloneRaw(c.Replay), c.Why))
 				u.decide(ActAdd, c.Line, 0, nil, "repeats line %d in the runtime stage: %s", c.Line, c.Why)
@@ -714,4 +714,35 @@ func (u *Unit) recursiveChown(dir string, line int) (string, int) {
 		}
 	}
 	return owner, line
+}
+
+// withoutNestedCopies drops a COPY --from whose source another one copies
+// already, to the matching place with the same owner (a config file the
+// command names, inside the config/ directory copied as an asset).
+func (u *Unit) withoutNestedCopies(copies []Copy) []Copy {
+	owner := func(c Copy) string {
+		if c.Chown != "" {
+			return c.Chown
+		}
+		o, _ := u.recursiveChown(c.Src, c.Line)
+		return o
+	}
+	var out []Copy
+	for i, c := range copies {
+		nested := false
+		for j, o := range copies {
+			if i == j || c.Replay != nil || o.Replay != nil || c.From != o.From {
+				continue
+			}
+			rel, in := under(path.Clean(c.Src), path.Clean(o.Src))
+			if in && rel != "." && path.Clean(c.Dst) == path.Join(o.Dst, rel) && owner(c) == owner(o) {
+				nested = true
+				break
+			}
+		}
+		if !nested {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -1,0 +1,126 @@
+package transform
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// goMakeCommands reads the go commands a make run executes from the
+// Makefile of the build context: legacy Go repositories often build with
+// `make build` rather than go build itself. The recipes of the targets
+// named (the first rule's by default) and of their prerequisites are read
+// with the Makefile's variables and those of the command line, and split
+// into commands that run in make's directory. why says when the Makefile
+// is there but cannot be followed; no Makefile gives nothing.
+func (u *Unit) goMakeCommands(s *Step, c Command) (cmds []Command, why string) {
+	if c.Name() != "make" && c.Name() != "gmake" {
+		return nil, ""
+	}
+	dir := c.Dir
+	if dir == "" {
+		dir = s.Workdir
+	}
+	file := ""
+	vars := map[string]string{}
+	var targets []string
+	args := c.Args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		next := func() string {
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch {
+		case a == "-C" || a == "--directory":
+			dir = Resolve(dir, next())
+		case strings.HasPrefix(a, "--directory="):
+			dir = Resolve(dir, strings.TrimPrefix(a, "--directory="))
+		case strings.HasPrefix(a, "-C") && len(a) > 2:
+			dir = Resolve(dir, a[2:])
+		case a == "-f" || a == "--file" || a == "--makefile":
+			file = next()
+		case a == "-j" || a == "--jobs":
+			if i+1 < len(args) && isNumeric(args[i+1]) {
+				i++
+			}
+		case a == "-l" || a == "-o" || a == "-W" || a == "-I":
+			i++
+		case strings.HasPrefix(a, "-"):
+		case strings.Contains(a, "="):
+			k, v, _ := strings.Cut(a, "=")
+			vars[k] = v
+		default:
+			targets = append(targets, a)
+		}
+	}
+	if c.Dynamic || strings.Contains(dir, "$") || strings.Contains(file, "$") {
+		return nil, ""
+	}
+	names := []string{"GNUmakefile", "makefile", "Makefile"}
+	if file != "" {
+		names = []string{file}
+	}
+	before := 0
+	for i, st := range u.Steps {
+		if st.In.StartLine <= s.In.StartLine {
+			before = i + 1
+		}
+	}
+	var text []byte
+	for _, n := range names {
+		img := Resolve(dir, n)
+		rel, ok := u.contextRel(img)
+		if !ok {
+			rel, ok = u.contextFile(img, before)
+		}
+		if !ok {
+			continue
+		}
+		if b, err := fs.ReadFile(u.Context.FS, rel); err == nil {
+			text = b
+			break
+		}
+	}
+	if text == nil {
+		return nil, ""
+	}
+	m := readMakefile(string(text), vars)
+	recipe := m.recipeOf(targets)
+	for _, line := range recipe {
+		if !strings.Contains(line, "go ") && !strings.Contains(line, "go\t") {
+			continue
+		}
+		if m.include != "" {
+			return nil, fmt.Sprintf("line %d runs make, whose Makefile includes other files (%s): the go build it runs is not followed there", s.In.StartLine, m.include)
+		}
+		sub, err := ParseScript(line, dir)
+		if err != nil {
+			return nil, fmt.Sprintf("line %d runs make, and a recipe line of its Makefile does not parse as shell (%q)", s.In.StartLine, line)
+		}
+		for _, x := range sub {
+			env := map[string]string{}
+			for k, v := range c.Env {
+				env[k] = v
+			}
+			for k, v := range x.Env {
+				env[k] = v
+			}
+			x.Env = env
+			if x.Name() == "go" && strings.Contains(x.Args[0], "$") {
+				continue
+			}
+			cmds = append(cmds, x)
+		}
+	}
+	return cmds, ""
+}
+
+// goMakeNote says where a go command read from a Makefile comes from.
+func goMakeNote(c, via Command) string {
+	return fmt.Sprintf("%s (from the Makefile %s runs)", strings.Join(c.Args[:min(len(c.Args), 2)], " "), path.Base(via.Args[0])+" "+strings.Join(nonFlags(via.Args[1:]), " "))
+}
