@@ -1157,11 +1157,14 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 	nm := path.Join(appDir, "node_modules")
 	if server, dir := u.nodeStaticServer(appDir, outs); server != "" {
 		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules", server, dir)
-	} else if len(pj.DevDependencies) == 0 {
+	} else if prod := !yarn.Berry && nodeProdInstall(install); len(pj.DevDependencies) == 0 || prod {
 		// Nothing to leave out: the builder's node_modules are the
 		// production ones, and their COPY is cached by content.
-		copies = append(copies, Copy{Src: nm, Dst: nm, Line: install.In.StartLine,
-			Why: "node_modules (package.json has no devDependencies), in a layer of its own"})
+		why := "node_modules (package.json has no devDependencies), in a layer of its own"
+		if prod {
+			why = fmt.Sprintf("node_modules, which line %d installs without the dev dependencies, in a layer of its own", install.In.StartLine)
+		}
+		copies = append(copies, Copy{Src: nm, Dst: nm, Line: install.In.StartLine, Why: why})
 	} else {
 		// Package manager settings from the environment outrank NODE_ENV.
 		keepsDev := func(k, v string) bool {
@@ -1812,6 +1815,30 @@ func (u *Unit) nodePrune(pm string, n Needs, install Command, yarn nodeYarn) str
 		return "npm prune --production"
 	}
 	return "npm prune --omit=dev"
+}
+
+// nodeProdInstall reports whether the project install of s leaves out
+// the dev dependencies: npm --production/--omit=dev, yarn v1
+// --production, pnpm --prod, or NODE_ENV=production in force.
+func nodeProdInstall(s *Step) bool {
+	for _, c := range s.Commands {
+		tool, verb := c.Name(), ""
+		if len(c.Args) > 1 {
+			verb = c.Args[1]
+		}
+		install := tool == "npm" && (verb == "install" || verb == "i" || verb == "ci") ||
+			tool == "yarn" && (verb == "" || verb == "install" || strings.HasPrefix(verb, "-")) ||
+			tool == "pnpm" && (verb == "install" || verb == "i")
+		if !install || hasFlag(c.Args, "-g", "--global") {
+			continue
+		}
+		if nodeDevFlagRe.MatchString(" " + strings.Join(c.Args, " ") + " ") {
+			return false
+		}
+		return hasFlag(c.Args, "--production", "--production=true", "--omit=dev", "--only=production", "--only=prod", "--prod", "-P") ||
+			c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production")
+	}
+	return false
 }
 
 // nodeStaticServers are static file servers a front-end's container may
