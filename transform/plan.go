@@ -257,8 +257,8 @@ func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
 }
 
 // accountOnlyRun is a RUN of just the account commands (useradd, groupadd,
-// ...) of a user-setup RUN whose other commands only chown, chmod or mkdir
-// app paths: the runtime repeats that, and the copies bring the app with
+// ...) of a user-setup RUN whose other commands only chown, chmod, mkdir or cp
+// (what they leave the effects pass carries): the runtime repeats that, and the copies bring the app with
 // the owners the builder gave it. ok is false when the RUN does anything
 // else, or an account command is not literal.
 func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
@@ -274,7 +274,7 @@ func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
 				words[i] = shellQuote(a)
 			}
 			parts = append(parts, strings.Join(words, " "))
-		case "chown", "chmod", "mkdir", "true", "echo":
+		case "chown", "chmod", "mkdir", "cp", "true", "echo":
 		default:
 			return "", false
 		}

@@ -135,7 +135,7 @@ runtime's working directory back to its user.`,
 			}
 		}
 		userWhy := map[*Step]string{}
-		if why, line := u.chownOwners(p, userRuns, userWhy); why != "" {
+		if why, line := u.chownOwners(p, userRuns, userWhy, accountRuns); why != "" {
 			u.Skip(line, "%s", why)
 			return nil
 		}
@@ -530,7 +530,7 @@ func (u *Unit) workdirAfterChown(out []*parser.Instruction, workdirOf map[*parse
 // again (userRuns), one made with other work is named by the number the
 // RUN gave it; otherwise the reason is returned. BuildKit resolves the
 // names in the runtime's /etc/passwd and fails the build without them.
-func (u *Unit) chownOwners(p *Plan, userRuns map[*Step]bool, userWhy map[*Step]string) (string, int) {
+func (u *Unit) chownOwners(p *Plan, userRuns map[*Step]bool, userWhy map[*Step]string, accountRuns map[*Step]string) (string, int) {
 	pure, _ := u.userSetupRuns()
 	isPure := map[*Step]bool{}
 	for _, s := range pure {
@@ -568,8 +568,13 @@ func (u *Unit) chownOwners(p *Plan, userRuns map[*Step]bool, userWhy map[*Step]s
 				userWhy[s] = "creates " + n + ", whom a COPY --chown names"
 			case id != "":
 				*name = id
+			case accountRuns[s] != "":
 			default:
-				return fmt.Sprintf("COPY --chown=%s needs %s in the runtime stage, and line %d creates it together with other work: cannot repeat it alone", c.Chown, n, s.In.StartLine), s.In.StartLine
+				text, ok := u.accountOnlyRun(s)
+				if !ok {
+					return fmt.Sprintf("COPY --chown=%s needs %s in the runtime stage, and line %d creates it together with other work: cannot repeat it alone", c.Chown, n, s.In.StartLine), s.In.StartLine
+				}
+				accountRuns[s] = text
 			}
 		}
 		c.Chown = user
