@@ -49,19 +49,6 @@ type dotnetPublish struct {
 	Line          int
 }
 
-// selfContained reports whether the publish bundles the .NET runtime: said
-// so, or a RID without a word on it, which means self-contained up to the
-// .NET 7 SDK (NETSDK1179) and framework-dependent from .NET 8.
-func (p *dotnetPublish) selfContained(v dotnetVersion) bool {
-	switch p.SelfContained {
-	case "true":
-		return true
-	case "false":
-		return false
-	}
-	return p.RID != "" && !strings.Contains(p.RID, "$") && v.Major < 8
-}
-
 var dotnetSDKTools = map[string]bool{"run": true, "watch": true, "test": true, "build": true, "restore": true, "publish": true, "ef": true, "tool": true, "new": true, "msbuild": true, "pack": true}
 
 // dotnetVersion is what an SDK tag says: the major.minor of the runtime and
@@ -135,9 +122,10 @@ func (u *Unit) planDotnet() {
 	if !web {
 		kind = "runtime"
 	}
-	if deps, ok := dotnetRuntimeDeps(rt, pub, v, entry); ok {
+	sc, scWhy := u.dotnetSelfContained(pub, v)
+	if deps, ok := dotnetRuntimeDeps(rt, sc, entry); ok {
 		rt, kind = deps, "runtime-deps"
-		how = fmt.Sprintf("line %d publishes a self-contained app, which brings its own runtime, and the container runs its app host %s", pub.Line, entry)
+		how = fmt.Sprintf("%s: the app brings its own runtime, and the container runs its app host %s", scWhy, entry)
 	}
 	plan := &Plan{Ecosystem: "dotnet", Runtime: rt}
 	u.Plan = plan
@@ -150,6 +138,8 @@ func (u *Unit) planDotnet() {
 	}
 	u.keepDotnetICU(plan, rt, v, line)
 }
+
+var alpineMinorRe = regexp.MustCompile(`alpine3\.(\d+)`)
 
 // invariantRe finds a project that runs in invariant globalization mode.
 var invariantRe = regexp.MustCompile(`(?i)<InvariantGlobalization>\s*true\s*</InvariantGlobalization>`)
@@ -196,7 +186,11 @@ func (u *Unit) keepDotnetICU(plan *Plan, rt Image, v dotnetVersion, line int) {
 	}
 	why := fmt.Sprintf("the alpine SDK image %s has ICU and sets DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false; %s has neither: the app keeps its cultures", u.Base.Expanded, rt.Ref)
 	plan.Packages = append(plan.Packages, Package{Name: "icu-libs", Why: why, Line: line})
-	if v.Major >= 7 {
+	// Alpine 3.16 split the locale data out of icu-libs into
+	// icu-data-full, which the SDK images install with it (dotnet-docker
+	// src/sdk/6.0/alpine3.16 and later); a tag without the alpine version
+	// follows the newest.
+	if m := alpineMinorRe.FindStringSubmatch(rt.Tag); m == nil || len(m[1]) > 1 && m[1] >= "16" {
 		plan.Packages = append(plan.Packages, Package{Name: "icu-data-full", Why: "the SDK image's full ICU data (every culture, not only en-US)", Line: line})
 	}
 	plan.RuntimeRuns = append(plan.RuntimeRuns, Gen{In: u.File.New("ENV", "ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false"), Why: why, Line: line})
@@ -372,13 +366,94 @@ func dotnetRuntime(b Image, v dotnetVersion, web bool) (Image, string) {
 	return ParseImage(ref, ref), ""
 }
 
+// dotnetProjectFile finds the project file a publish builds in the build
+// context; why says why it cannot be told.
+func (u *Unit) dotnetProjectFile(p *dotnetPublish) (file, why string) {
+	if u.Context == nil {
+		return "", "no build context"
+	}
+	proj := p.Dir
+	if p.Project != "" {
+		proj = Resolve(p.Dir, p.Project)
+	}
+	ctx, ok := u.contextPath(proj)
+	if !ok {
+		return "", fmt.Sprintf("%s is not in the build context", proj)
+	}
+	if !strings.HasSuffix(ctx, "proj") {
+		entries, _ := fs.ReadDir(u.Context.FS, ctx)
+		var found []string
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".csproj") || strings.HasSuffix(e.Name(), ".fsproj") || strings.HasSuffix(e.Name(), ".vbproj") {
+				found = append(found, path.Join(ctx, e.Name()))
+			}
+		}
+		if len(found) != 1 {
+			return "", fmt.Sprintf("%d project files in %s", len(found), orDot(ctx))
+		}
+		ctx = found[0]
+	}
+	return ctx, ""
+}
+
+var (
+	selfContainedRe = regexp.MustCompile(`(?i)<SelfContained[^>]*>\s*([^<]*?)\s*</SelfContained>`)
+	projectRIDRe    = regexp.MustCompile(`(?i)<RuntimeIdentifiers?[^>]*>\s*[^<$]`)
+)
+
+// dotnetSelfContained decides whether a publish bundles the .NET runtime.
+// The command line outranks the project (its properties are global); else
+// the project file and the Directory.Build.props/.targets above it must be
+// read: a SelfContained they set decides, and without one a RID means
+// self-contained up to the .NET 7 SDK (NETSDK1179), framework-dependent
+// from .NET 8. Without the project, only the command line counts.
+func (u *Unit) dotnetSelfContained(p *dotnetPublish, v dotnetVersion) (bool, string) {
+	switch p.SelfContained {
+	case "true":
+		return true, fmt.Sprintf("line %d publishes self-contained", p.Line)
+	case "false":
+		return false, ""
+	}
+	file, why := u.dotnetProjectFile(p)
+	if why != "" {
+		return false, ""
+	}
+	var text []byte
+	for dir := path.Dir(file); ; dir = path.Dir(dir) {
+		for _, f := range []string{"Directory.Build.props", "Directory.Build.targets"} {
+			if b, err := fs.ReadFile(u.Context.FS, path.Join(dir, f)); err == nil {
+				text = append(text, b...)
+			}
+		}
+		if dir == "." || dir == "/" {
+			break
+		}
+	}
+	b, err := fs.ReadFile(u.Context.FS, file)
+	if err != nil {
+		return false, ""
+	}
+	text = append(text, b...)
+	if ms := selfContainedRe.FindAllSubmatch(text, -1); len(ms) > 0 {
+		val := strings.ToLower(string(ms[len(ms)-1][1]))
+		if val == "true" && (p.RID != "" || projectRIDRe.Match(text)) {
+			return true, fmt.Sprintf("%s sets SelfContained", file)
+		}
+		return false, ""
+	}
+	if p.RID != "" && !strings.Contains(p.RID, "$") && v.Major < 8 {
+		return true, fmt.Sprintf("line %d publishes for %s, self-contained by default before .NET 8, and %s does not say otherwise", p.Line, p.RID, file)
+	}
+	return false, ""
+}
+
 // dotnetRuntimeDeps gives a self-contained publish, run by its app host,
 // the runtime-deps image of the aspnet or runtime image rt: the app
 // carries the .NET runtime and ASP.NET Core, so it needs only the OS
 // libraries (and on Debian and Ubuntu ICU, which runtime-deps has). The
 // Docker Hub microsoft/dotnet tags are left on rt.
-func dotnetRuntimeDeps(rt Image, pub *dotnetPublish, v dotnetVersion, entry string) (Image, bool) {
-	if !pub.selfContained(v) || strings.HasSuffix(entry, ".dll") {
+func dotnetRuntimeDeps(rt Image, selfContained bool, entry string) (Image, bool) {
+	if !selfContained || strings.HasSuffix(entry, ".dll") {
 		return Image{}, false
 	}
 	for _, kind := range []string{"/aspnet:", "/runtime:"} {
@@ -576,26 +651,9 @@ func (u *Unit) dotnetWeb(p *dotnetPublish) (web bool, how string) {
 	if u.Context == nil {
 		return true, "no build context to tell a console app from a web app: aspnet contains the .NET runtime too, so it is the safe default"
 	}
-	proj := p.Dir
-	if p.Project != "" {
-		proj = Resolve(p.Dir, p.Project)
-	}
-	ctx, ok := u.contextPath(proj)
-	if !ok {
-		return true, fmt.Sprintf("%s is not in the build context: aspnet, the safe default", proj)
-	}
-	if !strings.HasSuffix(ctx, "proj") {
-		entries, _ := fs.ReadDir(u.Context.FS, ctx)
-		var found []string
-		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".csproj") || strings.HasSuffix(e.Name(), ".fsproj") || strings.HasSuffix(e.Name(), ".vbproj") {
-				found = append(found, path.Join(ctx, e.Name()))
-			}
-		}
-		if len(found) != 1 {
-			return true, fmt.Sprintf("%d project files in %s: aspnet, the safe default", len(found), orDot(ctx))
-		}
-		ctx = found[0]
+	ctx, why := u.dotnetProjectFile(p)
+	if why != "" {
+		return true, why + ": aspnet, the safe default"
 	}
 	seen := map[string]bool{}
 	var visit func(file string) (web bool, why string)
