@@ -362,6 +362,12 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			target := at(dest)
 			if len(srcs) > 1 || strings.HasSuffix(dest, "/") {
 				for _, src := range srcs {
+					if strings.ContainsAny(path.Base(src), "*?[") {
+						// cp dist/* /var/www/html/: the names are the
+						// pattern's matches, known only at build time.
+						add(effWrite, target, why("writes"), line)
+						continue
+					}
 					add(effWrite, path.Join(target, path.Base(src)), why("writes"), line)
 				}
 				return
