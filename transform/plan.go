@@ -387,7 +387,8 @@ func (u *Unit) needsUserReplay(n Needs) bool {
 
 // assetDirs are directories Go programs commonly read at run time; when
 // the build context has them they go into the runtime next to the binary.
-var assetDirs = []string{"templates", "static", "public", "assets", "web", "views", "config", "configs", "migrations", "locales", "i18n", "www"}
+var assetDirs = []string{"templates", "static", "public", "assets", "web", "views", "config", "configs", "migrations", "locales", "i18n", "www",
+	"Public", "Resources"} // Vapor (Swift) serves Public/ and renders Resources/Views
 
 // fileExtRe is an extension a file the command names may have.
 var fileExtRe = regexp.MustCompile(`^\.[A-Za-z][A-Za-z0-9]{0,7}$`)
