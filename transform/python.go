@@ -69,6 +69,10 @@ reason.`,
 			u.Skip(needs.ExecLine, "the container runs %s by absolute path: pip's console scripts would be in the virtual environment's bin instead", e)
 			return nil
 		}
+		if script, interp := u.pythonShebangInterp(needs); script != "" && py.venv == "" {
+			u.Skip(needs.ExecLine, "the container runs %s, whose first line names %s: the system interpreter would not see the packages in a virtual environment", script, interp)
+			return nil
+		}
 		if link, line := u.pythonLinkRun(needs); link != "" {
 			u.Skip(line, "the container runs %s, a link line %d makes to the system interpreter: it would not see the packages in a virtual environment", link, line)
 			return nil
@@ -206,6 +210,39 @@ func (u *Unit) planPython2(py pyInstalls, rt Image) error {
 	u.Plan = plan
 	u.pythonNativeLibs(py)
 	return nil
+}
+
+// pythonShebangInterp finds the script of the build context the container
+// runs (by name from /usr/local/bin or /usr/bin, or by path) whose #! line
+// names the interpreter by absolute path, which a venv does not change.
+func (u *Unit) pythonShebangInterp(n Needs) (script, interp string) {
+	if u.Context == nil || n.Exec == "" || strings.Contains(n.Exec, "$") {
+		return "", ""
+	}
+	var cands []string
+	if strings.Contains(n.Exec, "/") {
+		cands = []string{Resolve(u.finalWorkdir(), n.Exec)}
+	} else {
+		cands = []string{"/usr/local/bin/" + n.Exec, "/usr/bin/" + n.Exec}
+	}
+	for _, img := range cands {
+		rel, ok := u.contextFile(img, len(u.Steps))
+		if !ok {
+			continue
+		}
+		f, err := u.Context.FS.Open(rel)
+		if err != nil {
+			continue
+		}
+		buf := make([]byte, 256)
+		k, _ := f.Read(buf)
+		f.Close()
+		first, _, _ := strings.Cut(string(buf[:k]), "\n")
+		if words := strings.Fields(strings.TrimPrefix(first, "#!")); strings.HasPrefix(first, "#!") && len(words) > 0 && pythonPathRe.MatchString(words[0]) {
+			return img, words[0]
+		}
+	}
+	return "", ""
 }
 
 var pythonPathRe = regexp.MustCompile(`^/usr/(local/)?bin/python[0-9.]*$`)
