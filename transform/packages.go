@@ -163,7 +163,11 @@ var apkDevToRuntime = map[string]string{
 	"postgresql-dev": "libpq", "libpq-dev": "libpq", "mariadb-dev": "mariadb-connector-c", "openssl-dev": "openssl",
 	"libffi-dev": "libffi", "libxml2-dev": "libxml2", "libxslt-dev": "libxslt", "jpeg-dev": "libjpeg-turbo",
 	"zlib-dev": "zlib", "sqlite-dev": "sqlite-libs", "yaml-dev": "yaml", "curl-dev": "libcurl", "libpng-dev": "libpng",
-	"gfortran": "libgfortran",
+	"gfortran": "libgfortran", "vips-dev": "vips", "cairo-dev": "cairo", "pango-dev": "pango", "giflib-dev": "giflib",
+	"librsvg-dev": "librsvg", "freetype-dev": "freetype", "libwebp-dev": "libwebp", "tiff-dev": "tiff", "lcms2-dev": "lcms2",
+	"icu-dev": "icu-libs", "libsodium-dev": "libsodium", "gmp-dev": "gmp", "readline-dev": "readline", "libevent-dev": "libevent",
+	"pcre-dev": "pcre", "pcre2-dev": "pcre2", "libuv-dev": "libuv", "krb5-dev": "krb5-libs", "unixodbc-dev": "unixodbc",
+	"libzip-dev": "libzip", "openjpeg-dev": "openjpeg",
 }
 
 // aptSourceRe finds a RUN that adds a package source or its key (the
