@@ -78,7 +78,7 @@ same release as the builder.`,
 		for _, s := range u.Steps {
 			for _, sc := range s.Commands {
 				cmds := []Command{sc}
-				made, why := u.goMakeCommands(s, sc)
+				made, why := u.makeCommands(s, sc, "go")
 				if why != "" {
 					u.Skip(s.In.StartLine, "%s", why)
 					return nil
@@ -99,7 +99,7 @@ same release as the builder.`,
 					for _, a := range got {
 						arts = append(arts, a)
 						if made != nil {
-							u.Fact(s.In.StartLine, "%s writes %s", goMakeNote(c, sc), a.Path)
+							u.Fact(s.In.StartLine, "%s writes %s", makeNote(c, sc), a.Path)
 						} else {
 							u.Fact(s.In.StartLine, "go %s writes %s", c.Args[1], a.Path)
 						}
@@ -130,7 +130,7 @@ same release as the builder.`,
 		}
 		arts = kept
 		if len(arts) == 0 {
-			u.Skip(u.Stage.From.StartLine, "no go build or go install writes a binary: nothing to carry into a runtime stage")
+			u.Skip(u.Stage.From.StartLine, "no go build or go install writes a binary: nothing to carry into a runtime stage%s", u.makeHint())
 			return nil
 		}
 		plan := &Plan{Ecosystem: "go"}

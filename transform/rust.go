@@ -149,7 +149,21 @@ func (r *rustScan) scan() bool {
 		if w, ok := s.In.Command.(*instructions.WorkdirCommand); ok && strings.HasPrefix(w.Path, "/") {
 			r.dirs[path.Clean(w.Path)] = true
 		}
+		var cmds []Command
 		for _, c := range s.Commands {
+			made, why := u.makeCommands(s, c, "cargo")
+			if why != "" {
+				u.Skip(s.In.StartLine, "%s", why)
+				return false
+			}
+			if made != nil {
+				u.Fact(s.In.StartLine, "%s: the recipes its Makefile runs are read as the build", strings.Join(c.Args, " "))
+				cmds = append(cmds, made...)
+				continue
+			}
+			cmds = append(cmds, c)
+		}
+		for _, c := range cmds {
 			dir := c.Dir
 			if dir == "" {
 				dir = s.Workdir
@@ -221,7 +235,7 @@ func (r *rustScan) scan() bool {
 		}
 	}
 	if len(r.runs) == 0 {
-		u.Skip(u.Stage.From.StartLine, "no cargo build or cargo install writes a binary: nothing to carry into a runtime stage")
+		u.Skip(u.Stage.From.StartLine, "no cargo build or cargo install writes a binary: nothing to carry into a runtime stage%s", u.makeHint())
 		return false
 	}
 	return true

@@ -4,17 +4,20 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 )
 
-// goMakeCommands reads the go commands a make run executes from the
-// Makefile of the build context: legacy Go repositories often build with
-// `make build` rather than go build itself. The recipes of the targets
+// makeCommands reads the commands a make run executes from the Makefile
+// of the build context, when a recipe runs tool (go, cargo): legacy Go and
+// Rust repositories often build with `make build` rather than the tool
+// itself. The recipes of the targets
 // named (the first rule's by default) and of their prerequisites are read
 // with the Makefile's variables and those of the command line, and split
 // into commands that run in make's directory. why says when the Makefile
 // is there but cannot be followed; no Makefile gives nothing.
-func (u *Unit) goMakeCommands(s *Step, c Command) (cmds []Command, why string) {
+func (u *Unit) makeCommands(s *Step, c Command, tool string) (cmds []Command, why string) {
 	if c.Name() != "make" && c.Name() != "gmake" {
 		return nil, ""
 	}
@@ -91,14 +94,18 @@ func (u *Unit) goMakeCommands(s *Step, c Command) (cmds []Command, why string) {
 	}
 	m := readMakefile(string(text), vars)
 	recipe := m.recipeOf(targets)
+	toolRe := regexp.MustCompile(`(^|[\s;&|(])` + regexp.QuoteMeta(tool) + `\s`)
+	if !slices.ContainsFunc(recipe, toolRe.MatchString) {
+		return nil, ""
+	}
+	if m.include != "" {
+		return nil, fmt.Sprintf("line %d runs make, whose Makefile includes other files (%s): the %s build it runs is not followed there", s.In.StartLine, m.include, tool)
+	}
 	for _, line := range recipe {
-		if !strings.Contains(line, "go ") && !strings.Contains(line, "go\t") {
-			continue
-		}
-		if m.include != "" {
-			return nil, fmt.Sprintf("line %d runs make, whose Makefile includes other files (%s): the go build it runs is not followed there", s.In.StartLine, m.include)
-		}
 		sub, err := ParseScript(line, dir)
+		if err != nil && !toolRe.MatchString(line) {
+			continue // an echo or a make function of no interest
+		}
 		if err != nil {
 			return nil, fmt.Sprintf("line %d runs make, and a recipe line of its Makefile does not parse as shell (%q)", s.In.StartLine, line)
 		}
@@ -111,8 +118,8 @@ func (u *Unit) goMakeCommands(s *Step, c Command) (cmds []Command, why string) {
 				env[k] = v
 			}
 			x.Env = env
-			if x.Name() == "go" && strings.Contains(x.Args[0], "$") {
-				continue
+			if len(x.Args) == 0 || strings.Contains(x.Args[0], "$") {
+				continue // $(GO) left unexpanded
 			}
 			cmds = append(cmds, x)
 		}
@@ -120,7 +127,23 @@ func (u *Unit) goMakeCommands(s *Step, c Command) (cmds []Command, why string) {
 	return cmds, ""
 }
 
-// goMakeNote says where a go command read from a Makefile comes from.
-func goMakeNote(c, via Command) string {
+// makeNote says where a command read from a Makefile comes from.
+func makeNote(c, via Command) string {
 	return fmt.Sprintf("%s (from the Makefile %s runs)", strings.Join(c.Args[:min(len(c.Args), 2)], " "), path.Base(via.Args[0])+" "+strings.Join(nonFlags(via.Args[1:]), " "))
+}
+
+// makeHint says, for a skip that found no build, that a make run was seen
+// whose Makefile the build context does not show.
+func (u *Unit) makeHint() string {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() == "make" || c.Name() == "gmake" {
+				if u.Context == nil {
+					return fmt.Sprintf(" (line %d runs make, and without the build context its Makefile cannot be read)", s.In.StartLine)
+				}
+				return fmt.Sprintf(" (line %d runs make: its Makefile is not in the build context, or its recipes run no build)", s.In.StartLine)
+			}
+		}
+	}
+	return ""
 }
