@@ -88,10 +88,12 @@ func swiftSlimTag(im Image) (string, string) {
 		return im.Tag + "-slim", ""
 	case v == "slim" || strings.HasSuffix(v, "-slim"):
 		return "", fmt.Sprintf("%s is already the slim image: it has no compiler to leave behind", im.Expanded)
-	case v == "focal" || v == "jammy" || v == "noble" && major >= 6:
+	case v == "focal" || v == "jammy" || v == "noble" && major >= 6 || (v == "bionic" || v == "xenial") && major == 5:
+		// swift-docker has 5.x/ubuntu/18.04/slim and 16.04/slim (5.5's
+		// among them) besides the focal and jammy ones.
 		return im.Tag + "-slim", ""
 	}
-	return "", fmt.Sprintf("no -slim tag of %s is known (the Ubuntu focal and jammy variants have one): the runtime must have the same Swift run-time libraries and distribution", im.Expanded)
+	return "", fmt.Sprintf("no -slim tag of %s is known (the Ubuntu xenial, bionic, focal and jammy variants have one): the runtime must have the same Swift run-time libraries and distribution", im.Expanded)
 }
 
 // swiftValueFlags are swift build options that take the next word.
