@@ -350,7 +350,9 @@ func (u *Unit) pythonInstalls() (pyInstalls, string) {
 			// pip install poetry (or pipenv, uv) only fetches the tool that
 			// installs the app's packages: the venv belongs before that
 			// install, so the tool stays out of it.
-			if tool == "pip" && len(py.names) > namesBefore && onlyPackagingTools(py.names[namesBefore:]) {
+			// An upgrade of pip, setuptools and wheel alone belongs in the
+			// venv, as the original's went into the packages' interpreter.
+			if tool == "pip" && len(py.names) > namesBefore && onlyPackagingTools(py.names[namesBefore:]) && !onlyBuildBasics(py.names[namesBefore:]) {
 				if toolStep == nil {
 					toolStep = s
 				}
@@ -380,6 +382,21 @@ func onlyPackagingTools(reqs []string) bool {
 			name = name[:i]
 		}
 		if !packagingTools[name] {
+			return false
+		}
+	}
+	return true
+}
+
+// onlyBuildBasics reports whether every requirement is pip, setuptools or
+// wheel.
+func onlyBuildBasics(reqs []string) bool {
+	for _, r := range reqs {
+		name := strings.ToLower(strings.Trim(r, `"'`))
+		if i := strings.IndexAny(name, "=<>!~[;@ "); i >= 0 {
+			name = name[:i]
+		}
+		if name != "pip" && name != "setuptools" && name != "wheel" {
 			return false
 		}
 	}
