@@ -110,6 +110,11 @@ writes there cannot be carried.`,
 				case (tool == "yarn" || tool == "pnpm") && verb == "build":
 					builds = append(builds, verb)
 					continue
+				case tool == "npx" && pm != "" && len(nonFlags(c.Args[1:])) > 0:
+					// npx ng build, npx tsc: a build with the project's
+					// own (dev) dependencies.
+					builds = append(builds, "npx "+nonFlags(c.Args[1:])[0])
+					continue
 				default:
 					continue
 				}
@@ -1887,7 +1892,7 @@ func (u *Unit) nodeStaticServer(appDir string, outs []nodeOut) (server, dir stri
 			continue
 		}
 		for _, o := range outs {
-			if path.Clean(Resolve(appDir, a)) == path.Join(appDir, o.Dir) {
+			if _, in := under(path.Clean(Resolve(appDir, a)), path.Join(appDir, o.Dir)); in {
 				return name, path.Join(appDir, o.Dir)
 			}
 		}
