@@ -40,6 +40,7 @@ would not run in the runtime stage.`,
 		var first *Step
 		gemDir, gemWhy := "", ""
 		relPath := "" // a relative bundle path, resolved where bundle install runs
+		deployLine := 0 // bundle config deployment true: vendor/bundle unless a path is set
 		for _, s := range u.Steps {
 			for _, c := range s.Commands {
 				args := c.Args
@@ -53,6 +54,9 @@ would not run in the runtime stage.`,
 					rest := nonFlags(args[2:])
 					if len(rest) > 0 && rest[0] == "set" {
 						rest = rest[1:]
+					}
+					if len(rest) == 2 && (rest[0] == "deployment" || rest[0] == "BUNDLE_DEPLOYMENT") && (rest[1] == "true" || rest[1] == "1") {
+						deployLine = s.In.StartLine
 					}
 					if len(rest) == 2 && rest[0] == "path" {
 						gemWhy = fmt.Sprintf("line %d sets bundler's path", s.In.StartLine)
@@ -69,6 +73,9 @@ would not run in the runtime stage.`,
 				case name == "bundle" && (args[1] == "install" || args[1] == "update"):
 					if relPath != "" && gemDir == "" {
 						gemDir = Resolve(c.Dir, relPath)
+					}
+					if deployLine != 0 && gemDir == "" {
+						gemDir, gemWhy = Resolve(c.Dir, "vendor/bundle"), fmt.Sprintf("line %d sets bundler's deployment mode", deployLine)
 					}
 					for i, a := range args {
 						if a == "--path" && i+1 < len(args) {
