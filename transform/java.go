@@ -291,12 +291,41 @@ func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef
 			refs = append(refs, javaRef{Path: Resolve(dir, args[0]), What: "the program", Word: args[0], Artifact: true})
 			refs = append(refs, argRefs(args[1:], dir)...)
 			found = true
+			// A shell script of the build context (entrypoint.sh, run.sh):
+			// the java command it runs names the artifact.
+			if inner := u.scriptCommands([]Command{{Args: args, Dir: dir}}); len(inner) > 0 && !viaScript(cmds) {
+				more, why := u.javaRefs(markScript(inner), line, true)
+				if why == "" {
+					refs = append(refs, more...)
+				}
+			}
 		}
 	}
 	if !found {
 		return nil, "the container runs neither java nor a program the build wrote: cannot tell which build output it needs"
 	}
 	return refs, ""
+}
+
+// scriptMark is set in the Env of commands read from a script, so that a
+// script is followed one level deep only.
+const scriptMark = "\x00script"
+
+func markScript(cmds []Command) []Command {
+	out := make([]Command, len(cmds))
+	for i, c := range cmds {
+		env := map[string]string{scriptMark: "1"}
+		for k, v := range c.Env {
+			env[k] = v
+		}
+		c.Env = env
+		out[i] = c
+	}
+	return out
+}
+
+func viaScript(cmds []Command) bool {
+	return len(cmds) > 0 && cmds[0].Env[scriptMark] != ""
 }
 
 // stripWrappers drops the programs that only start the real one: exec,
