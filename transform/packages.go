@@ -75,6 +75,7 @@ func devRuntimeName(dev, release string) string {
 // generator and REWRITE-RULES §4). "*" applies to every release.
 var devToRuntime = map[string]map[string]string{
 	"libpq-dev":                  {"*": "libpq5"},
+	"libxmlsec1-dev":             {"buster": "libxmlsec1-openssl", "bullseye": "libxmlsec1-openssl", "bookworm": "libxmlsec1-openssl", "trixie": "libxmlsec1t64-openssl", "focal": "libxmlsec1-openssl", "jammy": "libxmlsec1-openssl", "noble": "libxmlsec1t64-openssl"},
 	"libgdal-dev":                {"buster": "libgdal20", "bullseye": "libgdal28", "bookworm": "libgdal32", "trixie": "libgdal36", "focal": "libgdal26", "jammy": "libgdal30", "noble": "libgdal34t64"},
 	"default-libmysqlclient-dev": {"*": "libmariadb3"},
 	"libmariadb-dev":             {"*": "libmariadb3"},
