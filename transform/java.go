@@ -570,7 +570,10 @@ func (u *Unit) javaJarNeeds(jar string, b javaBuild, line int) string {
 		}
 		if art, ok := pom.Artifact(b.Props); ok {
 			want := path.Join(b.Dir, art)
-			if len(b.Modules) == 0 && want != jar && path.Dir(want) == path.Dir(jar) {
+			// A classified jar of the same artifact (-jar-with-dependencies,
+			// -shaded) is the bundling plugin's output.
+			classified := strings.HasPrefix(path.Base(jar), strings.TrimSuffix(path.Base(art), ".jar")+"-") && pom.bundler() != ""
+			if len(b.Modules) == 0 && want != jar && path.Dir(want) == path.Dir(jar) && !classified {
 				u.Warn(line, "%s/pom.xml builds %s, but the command runs %s", orDot(ctxDir), art, strings.TrimPrefix(jar, b.Dir+"/"))
 			} else if want == jar {
 				u.Fact(line, "%s/pom.xml builds %s", orDot(ctxDir), art)
@@ -787,7 +790,19 @@ func (u *Unit) javaContextData(line int) {
 				// Put outside the project (an entrypoint in /usr/local/bin,
 				// a certificate): the effects pass carries it.
 			default:
-				unknown = append(unknown, fmt.Sprintf("%s (line %d)", src, s.In.StartLine))
+				p := abs
+				if into {
+					p = path.Join(abs, name)
+				}
+				copied := false
+				for _, c := range u.Plan.Copies {
+					if _, in := under(p, path.Clean(c.Src)); in && c.Replay == nil {
+						copied = true
+					}
+				}
+				if !copied {
+					unknown = append(unknown, fmt.Sprintf("%s (line %d)", src, s.In.StartLine))
+				}
 			}
 		}
 	}
