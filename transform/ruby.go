@@ -39,7 +39,7 @@ would not run in the runtime stage.`,
 		}
 		var first *Step
 		gemDir, gemWhy := "", ""
-		relPath := "" // a relative bundle path, resolved where bundle install runs
+		relPath := ""   // a relative bundle path, resolved where bundle install runs
 		deployLine := 0 // bundle config deployment true: vendor/bundle unless a path is set
 		for _, s := range u.Steps {
 			for _, c := range s.Commands {

@@ -88,6 +88,7 @@ type cargoRun struct {
 	Workspace bool
 	Features  []string
 	AllFeats  bool
+	NoDefault bool
 	// FeaturesUnknown is set when --features names a shell variable.
 	FeaturesUnknown bool
 	Rustflags       string
@@ -341,6 +342,8 @@ func (r *rustScan) cargoRun(idx int, s *Step, c Command, dir string, install boo
 			run.Features = append(run.Features, strings.FieldsFunc(val, func(r rune) bool { return r == ',' || r == ' ' })...)
 		case "--all-features":
 			run.AllFeats = true
+		case "--no-default-features":
+			run.NoDefault = true
 		case "--root":
 			root = val
 		case "--path":
@@ -496,9 +499,9 @@ func (r *rustScan) attribute(run *cargoRun) bool {
 		// Only a binary named like its crate (or its CLI crate) is known
 		// without the crate.
 		crate := path.Base(strings.TrimSuffix(run.Registry, ".git"))
-		if r.needs.Exec == crate {
-			names = []string{crate}
-			u.Fact(run.Line, "the container runs %s, the binary of the crate of that name", crate)
+		if e := r.needs.Exec; e != "" && (e == crate || e == strings.TrimSuffix(crate, "_cli") || e == strings.TrimSuffix(crate, "-cli")) {
+			names = []string{e}
+			u.Fact(run.Line, "the container runs %s, the binary of the crate %s", e, crate)
 		} else if script, words := u.runtimeScript(); script != "" {
 			for _, w := range []string{crate, strings.TrimSuffix(crate, "_cli"), strings.TrimSuffix(crate, "-cli")} {
 				if words[w] {
@@ -903,15 +906,22 @@ func (r *rustScan) alpineDynamic(ev linkEvidence) string {
 	return ""
 }
 
-// copyRuntimeConfig copies files frameworks read from the working
-// directory at run time (Rocket.toml), when the build context has them.
+// copyRuntimeConfig copies files frameworks and tools read from the
+// working directory at run time (Rocket.toml, diesel.toml for the diesel
+// CLI), when the build context has them.
 func (r *rustScan) copyRuntimeConfig() {
 	u := r.u
 	if u.Context == nil {
 		return
 	}
 	wd := u.finalWorkdir()
-	for _, name := range []string{"Rocket.toml"} {
+	names := []string{"Rocket.toml"}
+	for _, a := range r.arts {
+		if a.Run.Registry == "diesel_cli" && a.Gone == "" {
+			names = append(names, "diesel.toml") // where diesel migration run finds the migrations
+		}
+	}
+	for _, name := range names {
 		img := Resolve(wd, name)
 		if _, ok := u.contextFile(img, len(u.Steps)); ok {
 			u.Plan.Copies = append(u.Plan.Copies, Copy{Src: img, Dst: img, Why: name + " is read from the working directory at run time", Line: 0})

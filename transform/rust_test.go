@@ -178,10 +178,15 @@ func TestRustArtifacts(t *testing.T) {
 		src:  "FROM rust:1.85\nRUN cargo install --locked miniserve\nCMD [\"miniserve\", \"/srv\"]\n",
 		want: []string{"COPY --from=build /usr/local/cargo/bin/miniserve /usr/local/bin/miniserve"},
 	}, {
-		name: "a tool from the registry, the container runs something by name",
+		name: "diesel of diesel_cli, with the client library of its feature",
 		src:  "FROM rust:1.85\nRUN cargo install diesel_cli --no-default-features --features postgres\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"diesel\", \"migration\", \"run\"]\n",
 		ctx:  helloCtx(),
-		skip: "may be a binary of cargo install diesel_cli",
+		want: []string{"COPY --from=build /usr/local/cargo/bin/diesel /usr/local/bin/diesel", "libpq5"},
+	}, {
+		name: "a tool from the registry, the container runs something by name",
+		src:  "FROM rust:1.85\nRUN cargo install sea-orm-cli\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"migrate\", \"up\"]\n",
+		ctx:  helloCtx(),
+		skip: "may be a binary of cargo install sea-orm-cli",
 	}, {
 		name: "cargo install writes another name than the container runs",
 		src:  "FROM rust:1.85\nWORKDIR /app\nCOPY . .\nRUN cargo install --path .\nCMD [\"hello-server\"]\n",

@@ -102,6 +102,19 @@ func (r *rustScan) linkEvidence(line int) linkEvidence {
 	}
 	deps := map[string][]string{} // every dependency the manifests name, with its features
 	for _, run := range r.runs {
+		if run.Registry == "diesel_cli" && run.found > 0 {
+			// diesel_cli links the client library of each database
+			// feature: postgres, mysql and sqlite by default.
+			feats := run.Features
+			if !run.NoDefault || run.AllFeats {
+				feats = append(feats, "postgres", "mysql", "sqlite")
+			}
+			for _, f := range feats {
+				if c, ok := directSys["diesel"][f]; ok {
+					add(c, evidence{cause: fmt.Sprintf("diesel_cli (line %d) links it for its %s feature", run.Line, f), line: run.Line})
+				}
+			}
+		}
 		pr := run.Project
 		if run.Registry != "" || pr == nil || pr.Manifest == nil {
 			continue
