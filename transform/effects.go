@@ -55,6 +55,7 @@ var configExt = map[string]bool{".toml": true, ".yaml": true, ".yml": true, ".js
 // buildManifests are the build's own files, not the program's.
 var buildManifests = map[string]bool{
 	"Cargo.toml": true, "Cargo.lock": true, "go.mod": true, "go.sum": true, "pom.xml": true, "package.json": true,
+	"Gopkg.toml": true, "Gopkg.lock": true, "glide.yaml": true, "glide.lock": true, "vendor.conf": true,
 	"package-lock.json": true, "tsconfig.json": true, "composer.json": true, "build.gradle": true, "settings.gradle": true,
 	"build.gradle.kts": true, "settings.gradle.kts": true, "global.json": true, "nuget.config": true, "rust-toolchain.toml": true,
 	"CMakeLists.txt": true, "Makefile": true, "Directory.Build.props": true, "build.properties": true, "build.sbt": true,

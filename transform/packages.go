@@ -43,6 +43,20 @@ func init() {
 	for v := 11; v <= 19; v++ {
 		buildOnlyPackages[fmt.Sprintf("clang-%d", v)] = true
 	}
+	// Boost's compiled libraries, one package per component and Boost
+	// version: the version each release's boost-defaults picks. Trixie and
+	// noble (1.83, renamed in the 64-bit time_t transition) are left out
+	// until checked; libboost-dev is headers only.
+	buildOnlyPackages["libboost-dev"] = true
+	boost := map[string]string{"bionic": "1.65.1", "buster": "1.67.0", "focal": "1.71.0", "bullseye": "1.74.0", "bookworm": "1.74.0", "jammy": "1.74.0"}
+	for _, comp := range []string{"system", "filesystem", "program-options", "thread", "regex", "date-time", "chrono",
+		"iostreams", "serialization", "locale", "log", "atomic", "random", "timer", "context", "coroutine", "graph", "wave"} {
+		m := map[string]string{}
+		for rel, ver := range boost {
+			m[rel] = "libboost-" + comp + ver
+		}
+		devToRuntime["libboost-"+comp+"-dev"] = m
+	}
 }
 
 // busyboxApplets are the tools of slimMissingTools that alpine's busybox
