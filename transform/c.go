@@ -575,10 +575,12 @@ func (s *cScan) build(st *Step, c Command, dir string) *cBuild {
 			}
 		default:
 			b.Configure = true
+			b.Src = b.Dir
 			if bdir != "" {
+				// cmake -B build without -S configures the working
+				// directory's project (CMake 3.13 and later).
 				b.Dir = Resolve(dir, bdir)
 			}
-			b.Src = b.Dir
 			if src != "" {
 				if v, ok := s.expand(st, c, src); ok {
 					b.Src = Resolve(dir, v)

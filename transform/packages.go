@@ -44,11 +44,12 @@ func init() {
 		buildOnlyPackages[fmt.Sprintf("clang-%d", v)] = true
 	}
 	// Boost's compiled libraries, one package per component and Boost
-	// version: the version each release's boost-defaults picks. Trixie and
-	// noble (1.83, renamed in the 64-bit time_t transition) are left out
-	// until checked; libboost-dev is headers only.
+	// version: the version each release's boost-defaults picks (1.83's
+	// kept their names through the 64-bit time_t transition:
+	// libboost-program-options1.83.0 beside libssl3t64 in noble and trixie
+	// Dockerfiles); libboost-dev is headers only.
 	buildOnlyPackages["libboost-dev"] = true
-	boost := map[string]string{"bionic": "1.65.1", "buster": "1.67.0", "focal": "1.71.0", "bullseye": "1.74.0", "bookworm": "1.74.0", "jammy": "1.74.0"}
+	boost := map[string]string{"bionic": "1.65.1", "buster": "1.67.0", "focal": "1.71.0", "bullseye": "1.74.0", "bookworm": "1.74.0", "jammy": "1.74.0", "trixie": "1.83.0", "noble": "1.83.0"}
 	for _, comp := range []string{"system", "filesystem", "program-options", "thread", "regex", "date-time", "chrono",
 		"iostreams", "serialization", "locale", "log", "atomic", "random", "timer", "context", "coroutine", "graph", "wave"} {
 		m := map[string]string{}
@@ -56,7 +57,11 @@ func init() {
 			m[rel] = "libboost-" + comp + ver
 		}
 		devToRuntime["libboost-"+comp+"-dev"] = m
+		lib := "boost_" + strings.ReplaceAll(comp, "-", "_")
+		linkLibs[lib] = "libboost-" + comp + "-dev"
+		cmakeLinkItems["Boost::"+strings.TrimPrefix(lib, "boost_")] = []string{lib}
 	}
+	cmakeLinkItems["Boost::boost"], cmakeLinkItems["Boost::headers"] = nil, nil // header-only
 }
 
 // busyboxApplets are the tools of slimMissingTools that alpine's busybox
