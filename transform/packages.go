@@ -49,6 +49,7 @@ func init() {
 	// libboost-program-options1.83.0 beside libssl3t64 in noble and trixie
 	// Dockerfiles); libboost-dev is headers only.
 	buildOnlyPackages["libboost-dev"] = true
+	buildOnlyPackages["libeigen3-dev"] = true // headers only
 	boost := map[string]string{"bionic": "1.65.1", "buster": "1.67.0", "focal": "1.71.0", "bullseye": "1.74.0", "bookworm": "1.74.0", "jammy": "1.74.0", "trixie": "1.83.0", "noble": "1.83.0"}
 	for _, comp := range []string{"system", "filesystem", "program-options", "thread", "regex", "date-time", "chrono",
 		"iostreams", "serialization", "locale", "log", "atomic", "random", "timer", "context", "coroutine", "graph", "wave"} {
@@ -94,6 +95,31 @@ func devRuntimeName(dev, release string) string {
 // generator and REWRITE-RULES §4). "*" applies to every release.
 var devToRuntime = map[string]map[string]string{
 	"libpq-dev":                  {"*": "libpq5"},
+	"libmysqlclient-dev":         {"bionic": "libmysqlclient20", "focal": "libmysqlclient21", "jammy": "libmysqlclient21", "noble": "libmysqlclient21"},
+	"libgeos-dev":                {"buster": "libgeos-c1v5", "bullseye": "libgeos-c1v5", "bookworm": "libgeos-c1v5", "trixie": "libgeos-c1t64", "focal": "libgeos-c1v5", "jammy": "libgeos-c1v5", "noble": "libgeos-c1t64"},
+	"libproj-dev":                {"buster": "libproj13", "bullseye": "libproj19", "bookworm": "libproj25", "trixie": "libproj25", "focal": "libproj15", "jammy": "libproj22", "noble": "libproj25"},
+	"freetds-dev":                {"*": "libsybdb5"},
+	"libzbar-dev":                {"buster": "libzbar0", "bullseye": "libzbar0", "bookworm": "libzbar0", "trixie": "libzbar0t64", "focal": "libzbar0", "jammy": "libzbar0", "noble": "libzbar0t64"},
+	"libtiff-dev":                {"buster": "libtiff5", "bullseye": "libtiff5", "bookworm": "libtiff6", "trixie": "libtiff6", "focal": "libtiff5", "jammy": "libtiff5", "noble": "libtiff6"},
+	"libharfbuzz-dev":            {"*": "libharfbuzz0b"},
+	"libfribidi-dev":             {"*": "libfribidi0"},
+	"libxcb1-dev":                {"*": "libxcb1"},
+	"libzmq3-dev":                {"*": "libzmq5"},
+	"libncurses5-dev":            {"*": "libncurses6"},
+	"libncursesw5-dev":           {"*": "libncursesw6"},
+	"libmpfr-dev":                {"*": "libmpfr6"},
+	"libmpc-dev":                 {"*": "libmpc3"},
+	"libkrb5-dev":                {"*": "libgssapi-krb5-2"},
+	"libcurl4-gnutls-dev":        {"buster": "libcurl3-gnutls", "bullseye": "libcurl3-gnutls", "bookworm": "libcurl3-gnutls", "trixie": "libcurl3t64-gnutls", "focal": "libcurl3-gnutls", "jammy": "libcurl3-gnutls", "noble": "libcurl3t64-gnutls"},
+	"libdbus-1-dev":              {"*": "libdbus-1-3"},
+	"libsystemd-dev":             {"*": "libsystemd0"},
+	"libusb-1.0-0-dev":           {"*": "libusb-1.0-0"},
+	"libglib2.0-dev":             {"buster": "libglib2.0-0", "bullseye": "libglib2.0-0", "bookworm": "libglib2.0-0", "trixie": "libglib2.0-0t64", "focal": "libglib2.0-0", "jammy": "libglib2.0-0", "noble": "libglib2.0-0t64"},
+	"libmemcached-dev":           {"buster": "libmemcached11", "bullseye": "libmemcached11", "bookworm": "libmemcached11", "trixie": "libmemcached11t64", "focal": "libmemcached11", "jammy": "libmemcached11", "noble": "libmemcached11t64"},
+	"libfontconfig1-dev":         {"*": "libfontconfig1"},
+	"libnss3-dev":                {"*": "libnss3"},
+	"libleveldb-dev":             {"*": "libleveldb1d"},
+	"libgirepository1.0-dev":     {"*": "libgirepository-1.0-1"},
 	"libxmlsec1-dev":             {"buster": "libxmlsec1-openssl", "bullseye": "libxmlsec1-openssl", "bookworm": "libxmlsec1-openssl", "trixie": "libxmlsec1t64-openssl", "focal": "libxmlsec1-openssl", "jammy": "libxmlsec1-openssl", "noble": "libxmlsec1t64-openssl"},
 	"libgdal-dev":                {"buster": "libgdal20", "bullseye": "libgdal28", "bookworm": "libgdal32", "trixie": "libgdal36", "focal": "libgdal26", "jammy": "libgdal30", "noble": "libgdal34t64"},
 	"default-libmysqlclient-dev": {"*": "libmariadb3"},
@@ -166,6 +192,7 @@ var devToRuntime = map[string]map[string]string{
 	"libzip-dev":                 {"bookworm": "libzip4", "bullseye": "libzip4", "trixie": "libzip5", "jammy": "libzip4", "noble": "libzip4t64"},
 	"libopenblas-dev":            {"*": "libopenblas0", "buster": "libopenblas-base", "bionic": "libopenblas-base"},
 	"liblapack-dev":              {"*": "liblapack3"},
+	"libblas-dev":                {"*": "libblas3"},
 	// A compiler, not headers, but what it compiled links its run-time
 	// library, which slim images lack (gcc 8 and later: libgfortran5).
 	"gfortran":    {"*": "libgfortran5", "bionic": "libgfortran4"},
