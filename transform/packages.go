@@ -216,6 +216,12 @@ var apkDevToRuntime = map[string]string{
 	"icu-dev": "icu-libs", "libsodium-dev": "libsodium", "gmp-dev": "gmp", "readline-dev": "readline", "libevent-dev": "libevent",
 	"pcre-dev": "pcre", "pcre2-dev": "pcre2", "libuv-dev": "libuv", "krb5-dev": "krb5-libs", "unixodbc-dev": "unixodbc",
 	"libzip-dev": "libzip", "openjpeg-dev": "openjpeg",
+	"mariadb-connector-c-dev": "mariadb-connector-c", "libressl-dev": "libressl", "geos-dev": "geos", "proj-dev": "proj",
+	"gdal-dev": "gdal", "lapack-dev": "lapack", "openblas-dev": "openblas", "libjpeg-turbo-dev": "libjpeg-turbo",
+	"harfbuzz-dev": "harfbuzz", "fribidi-dev": "fribidi", "libxcb-dev": "libxcb", "zeromq-dev": "libzmq",
+	"imagemagick-dev": "imagemagick-libs", "file-dev": "libmagic", "cyrus-sasl-dev": "libsasl", "openldap-dev": "libldap",
+	"ncurses-dev": "ncurses-libs", "bzip2-dev": "libbz2", "xz-dev": "xz-libs", "zstd-dev": "zstd-libs", "lz4-dev": "lz4-libs",
+	"glib-dev": "glib", "dbus-dev": "dbus-libs", "libusb-dev": "libusb", "snappy-dev": "snappy", "hdf5-dev": "hdf5",
 }
 
 // aptSourceRe finds a RUN that adds a package source or its key (the
@@ -329,6 +335,10 @@ slim Debian image of the builder's release.`,
 						continue
 					}
 					if strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !headerOnly[pkg] && !p.Static {
+						if p.Ecosystem == "python" || p.Ecosystem == "ruby" || p.Ecosystem == "node" {
+							u.Skip(s.In.StartLine, "line %d installs %s, whose run-time package is not known (docs/tables.md): a package built from source against it would not find its library in the runtime", s.In.StartLine, pkg)
+							return nil
+						}
 						u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
 					}
 					if strings.HasSuffix(pkg, "-dev") || isBuildOnly(pkg) {
@@ -349,6 +359,13 @@ slim Debian image of the builder's release.`,
 					if p.Ecosystem == "go" {
 						// cgo links what the Dockerfile installed headers for.
 						u.Skip(s.In.StartLine, "line %d installs %s, whose run-time package is not known (docs/tables.md): the cgo binary links its library, and the runtime would lack it", s.In.StartLine, pkg)
+						return nil
+					}
+					if p.Ecosystem == "python" || p.Ecosystem == "ruby" || p.Ecosystem == "node" {
+						// A package without a wheel or prebuilt binary (xmlsec,
+						// a gem's C extension, a node-gyp addon) compiles
+						// against it and loads its library at run time.
+						u.Skip(s.In.StartLine, "line %d installs %s, whose run-time package is not known (docs/tables.md): a package built from source against it would not find its library in the runtime", s.In.StartLine, pkg)
 						return nil
 					}
 					u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
