@@ -2079,8 +2079,25 @@ func (u *Unit) nodePuppeteerCache(install *Step, cmd Command) (*Copy, string) {
 		}
 		dir = path.Join(home, ".cache/puppeteer")
 	}
-	return &Copy{Src: dir, Dst: dir, Line: line,
-		Why: what + " downloaded Chrome there when it was installed, outside node_modules"}, ""
+	return &Copy{Src: dir, Dst: dir, Line: line, Chown: u.cacheOwner(install),
+		Why: what + " downloaded Chrome there when it was installed, outside node_modules" + ownedNote(u.cacheOwner(install))}, ""
+}
+
+func ownedNote(user string) string {
+	if user == "" {
+		return ""
+	}
+	return "; owned by " + user + ", who ran the download, and so are the directories the copy makes above it"
+}
+
+// cacheOwner is the non-root user a download into a home directory ran
+// as: its copy carries that owner, so the directories the COPY creates
+// above it (~/.cache) are the user's too, as in the builder.
+func (u *Unit) cacheOwner(s *Step) string {
+	if user, _ := u.userAt(s); user != "" && normUser(user) != "0" && user != "root" && !strings.Contains(user, "$") {
+		return user
+	}
+	return ""
 }
 
 // nodePlaywrightCache is the copy of the browsers `playwright install`
@@ -2130,8 +2147,8 @@ func (u *Unit) nodePlaywrightCache() (c *Copy, line int, why string) {
 				}
 				dir = path.Join(home, ".cache/ms-playwright")
 			}
-			return &Copy{Src: dir, Dst: dir, Line: line,
-				Why: fmt.Sprintf("line %d runs %s, which downloads the browsers there, outside the app directory", line, strings.Join(cmd.Args, " "))}, line, ""
+			return &Copy{Src: dir, Dst: dir, Line: line, Chown: u.cacheOwner(s),
+				Why: fmt.Sprintf("line %d runs %s, which downloads the browsers there, outside the app directory", line, strings.Join(cmd.Args, " ")) + ownedNote(u.cacheOwner(s))}, line, ""
 		}
 	}
 	return nil, 0, ""

@@ -256,7 +256,9 @@ runtime's working directory back to its user.`,
 			}
 			if c.Chown != "" {
 				chown = "--chown=" + c.Chown + " "
-				c.Why += "; owned by " + c.Chown + " as the original's chown left it"
+				if !strings.Contains(c.Why, "owned by") {
+					c.Why += "; owned by " + c.Chown + " as the original's chown left it"
+				}
 			}
 			cp := u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why)
 			out = append(out, cp)
