@@ -123,6 +123,18 @@ var slimMissingTools = map[string]bool{"curl": true, "wget": true, "nc": true, "
 
 var devServerRe = regexp.MustCompile(`\b(go run|npm run (dev|watch|serve|start:dev)|yarn (dev|watch|serve|start:dev)|pnpm (dev|watch|serve|start:dev)|nodemon|ts-node|ts-node-dev|next dev|vite( |$)|vite dev|webpack-dev-server|webpack serve|cargo run|mvn spring-boot:run|gradle bootRun|python setup.py develop)\b`)
 
+// staticServeScript reports whether a "serve" script the command runs
+// (npm run serve, yarn serve) is a static file server on a build output
+// ("serve -s build", "http-server dist") rather than a development server
+// ("vue-cli-service serve"), from the build context's package.json.
+func (u *Unit) staticServeScript(m string) bool {
+	if !strings.HasSuffix(m, " serve") || u.Context == nil || u.Context.Package == nil {
+		return false
+	}
+	script := strings.Fields(u.Context.Package.Scripts["serve"])
+	return len(script) > 0 && nodeStaticServers[script[0]]
+}
+
 // runtimeNeeds reads the final CMD, ENTRYPOINT, HEALTHCHECK and USER of
 // the stage, once: the steps do not change after the steps pass.
 func (u *Unit) runtimeNeeds() Needs {
@@ -170,7 +182,7 @@ func (u *Unit) readNeeds() Needs {
 			return
 		}
 		line := strings.Join(words, " ")
-		if m := devServerRe.FindString(line); m != "" && n.Toolchain == 0 {
+		if m := devServerRe.FindString(line); m != "" && n.Toolchain == 0 && !u.staticServeScript(m) {
 			n.Toolchain, n.ToolchainWhat = in.StartLine, m
 		}
 		if shellForm {
