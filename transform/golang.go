@@ -111,6 +111,7 @@ same release as the builder.`,
 		if !ok {
 			return nil
 		}
+		arts = u.goFollowMoves(arts)
 		// A tool go install fetched (templ, sqlc for go generate) that the
 		// container never runs is the build's.
 		words := u.runtimePrograms()
@@ -215,6 +216,66 @@ same release as the builder.`,
 		}
 		return nil
 	},
+}
+
+// goFollowMoves follows a binary that a later cp, mv or install puts
+// elsewhere (RUN cp /build/main /dist/, go build -o app && mv app
+// /usr/local/bin/): the copy takes it from where it ends up, which is
+// where the container runs it, and after a mv the only place it is.
+func (u *Unit) goFollowMoves(arts []goArtifact) []goArtifact {
+	dirs := map[string]bool{}
+	for d := range standardDirs {
+		dirs[d] = true
+	}
+	for _, s := range u.Steps {
+		if s.Workdir != "" {
+			dirs[normDir(s.Workdir)] = true
+		}
+		for _, c := range s.Commands {
+			if c.Name() == "mkdir" {
+				for _, a := range nonFlags(c.Args[1:]) {
+					dirs[Resolve(c.Dir, a)] = true
+				}
+			}
+		}
+	}
+	for i := range arts {
+		a := &arts[i]
+		for _, s := range u.Steps {
+			if s.In.StartLine < a.Line {
+				continue
+			}
+			for _, c := range s.Commands {
+				tool := c.Name()
+				if tool != "cp" && tool != "mv" && tool != "install" {
+					continue
+				}
+				srcs, dst, into, ok := moveOperands(tool, c.Args[1:])
+				if !ok || strings.ContainsAny(dst+into, "$*?[") {
+					continue
+				}
+				for _, src := range srcs {
+					if strings.ContainsAny(src, "$*?[") || Resolve(c.Dir, src) != a.Path {
+						continue
+					}
+					to := Resolve(c.Dir, into)
+					if into == "" {
+						d := Resolve(c.Dir, dst)
+						to = d
+						if len(srcs) > 1 || strings.HasSuffix(dst, "/") || dst == "." || dirs[d] {
+							to = path.Join(d, path.Base(a.Path))
+						}
+					} else {
+						to = path.Join(to, path.Base(a.Path))
+					}
+					u.Fact(s.In.StartLine, "%s puts %s at %s", tool, a.Path, to)
+					a.Path, a.Name = to, path.Base(to)
+					break
+				}
+			}
+		}
+	}
+	return arts
 }
 
 // newestGolangRelease is the newest Debian release of the golang images
