@@ -530,6 +530,7 @@ func (u *Unit) javaCopies(refs []javaRef, builds []javaBuild, line int) bool {
 		return false
 	}
 	p.Copies = append(p.Copies, units...)
+	u.copyScriptPaths(line)
 	u.javaContextData(line)
 	p.Copies = withoutNested(p.Copies)
 	return true

@@ -1747,7 +1747,7 @@ func (u *Unit) contextFileFor(abs string) (string, bool) {
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {
 		sd, ok := contextCopy(s)
-		if !ok || len(sd.SourcePaths) != 1 {
+		if !ok || len(sd.SourcePaths) == 0 {
 			continue
 		}
 		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
@@ -1755,14 +1755,18 @@ func (u *Unit) contextFileFor(abs string) (string, bool) {
 			continue
 		}
 		d := Resolve(s.Workdir, dest)
-		src := path.Clean(sd.SourcePaths[0])
-		if d == abs || (strings.HasSuffix(dest, "/") && path.Join(d, path.Base(src)) == abs) {
-			if _, err := fs.Stat(u.Context.FS, src); err == nil {
-				return src, true
+		// COPY a b ./ puts each source into the directory.
+		into := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
+		for _, src := range sd.SourcePaths {
+			src = path.Clean(src)
+			if d == abs && len(sd.SourcePaths) == 1 || into && path.Join(d, path.Base(src)) == abs {
+				if _, err := fs.Stat(u.Context.FS, src); err == nil {
+					return src, true
+				}
 			}
 		}
 	}
-	return "", false
+	return u.contextFile(abs, len(u.Steps))
 }
 
 // nodePrune returns the command that removes dev dependencies, or "".

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"io/fs"
 	"path"
 	"regexp"
@@ -318,6 +319,7 @@ func (u *Unit) touchesCopied(s *Step, c Command, made map[string]bool) bool {
 		if made[p] {
 			continue
 		}
+		covered := false
 		for _, cp := range u.Plan.Copies {
 			if cp.Replay != nil {
 				continue
@@ -329,6 +331,34 @@ func (u *Unit) touchesCopied(s *Step, c Command, made map[string]bool) bool {
 			}
 			if rel != "." || !u.workdirBefore(s, p) {
 				return true
+			}
+			covered = true
+		}
+		// Neither copied nor made before the RUN (context files the split
+		// leaves behind, a directory a build step made): the repeated
+		// chown would fail on a missing path.
+		if !covered && !standardDirs[p] && !u.workdirBefore(s, p) && !u.madeBefore(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// madeBefore reports whether a RUN before s made dir with mkdir, or a
+// directory inside it.
+func (u *Unit) madeBefore(s *Step, dir string) bool {
+	for _, x := range u.Steps {
+		if x == s {
+			return false
+		}
+		for _, c := range x.Commands {
+			if c.Name() != "mkdir" {
+				continue
+			}
+			for _, a := range nonFlags(c.Args[1:]) {
+				if _, in := under(Resolve(c.Dir, a), dir); in {
+					return true
+				}
 			}
 		}
 	}
@@ -459,6 +489,57 @@ func (u *Unit) copyReferencedFiles(n Needs, arts []goArtifact) {
 	for _, d := range assetDirs {
 		if st, err := fs.Stat(u.Context.FS, d); err == nil && st.IsDir() {
 			add(path.Join(roots[0], d), fmt.Sprintf("the build context has %s/, which programs read at run time", d), 0)
+		}
+	}
+}
+
+// copyScriptPaths carries what the container's own scripts (an
+// entrypoint.sh of the build context) read or write where the Dockerfile
+// copied context files: a template rendered at start (envsubst <
+// /app/config/app.tmpl > /app/config/app.properties) needs its directory,
+// with the owner the build gave it.
+func (u *Unit) copyScriptPaths(line int) {
+	if u.Context == nil || u.Plan == nil {
+		return
+	}
+	lex := shell.NewLex(u.File.Escape)
+	var dests []string // where context files were copied to
+	for _, s := range u.Steps {
+		sd, ok := contextCopy(s)
+		if !ok {
+			continue
+		}
+		if d, _, err := lex.ProcessWord(sd.DestPath, s.Env); err == nil && !strings.Contains(d, "$") {
+			dests = append(dests, Resolve(s.Workdir, d))
+		}
+	}
+	covered := func(p string) bool {
+		for _, c := range u.Plan.Copies {
+			if _, in := under(p, path.Clean(c.Dst)); in && c.Replay == nil && path.Clean(c.Dst) != "/" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range u.scriptCommands(u.containerCommands()) {
+		var paths []string
+		for _, w := range append(c.Args[1:], c.Writes...) {
+			if strings.HasPrefix(w, "/") && !strings.ContainsAny(w, "$*?[") {
+				paths = append(paths, w)
+			}
+		}
+		for _, p := range paths {
+			dir := path.Dir(p)
+			if covered(p) || standardDirs[dir] {
+				continue
+			}
+			for _, d := range dests {
+				if d == dir || d == p {
+					u.Plan.Copies = append(u.Plan.Copies, Copy{Src: d, Dst: d, Line: line,
+						Why: fmt.Sprintf("%s in the container's script uses %s, where the Dockerfile copied files of the build context", c.Name(), p)})
+					break
+				}
+			}
 		}
 	}
 }
