@@ -78,6 +78,25 @@ func (u *Unit) planDotnet() {
 		return
 	}
 	entry, why := dotnetEntry(cmds)
+	// An entrypoint script of the build context: the dotnet command it
+	// runs names the app, and the script goes along.
+	script := ""
+	if inner := u.scriptCommands(cmds); len(inner) > 0 {
+		if e, w := dotnetEntry(inner); w == "" {
+			for _, c := range cmds {
+				if a := stripWrappers(c.Args); len(a) > 0 && strings.Contains(a[0], "/") {
+					if _, ok := u.contextFileFor(Resolve(c.Dir, a[0])); ok {
+						script = Resolve(c.Dir, a[0])
+						break
+					}
+				}
+			}
+			if script != "" {
+				entry, why = e, ""
+				u.Fact(line, "the container's script %s runs %s", script, e)
+			}
+		}
+	}
 	if why != "" {
 		u.Skip(line, "%s", why)
 		return
@@ -132,6 +151,10 @@ func (u *Unit) planDotnet() {
 	u.Fact(from, "runtime %s: the .NET %d.%d %s image, same OS variant (%s)", rt.Ref, v.Major, v.Minor, kind, how)
 	plan.Copies = append(plan.Copies, Copy{Src: dir, Dst: dir, Line: pub.Line,
 		Why: fmt.Sprintf("the published app, which the command runs from (%s)", entry)})
+	if script != "" {
+		plan.Copies = append(plan.Copies, Copy{Src: script, Dst: script, Line: line,
+			Why: "the script the container runs, from the build context"})
+	}
 	u.dotnetContentRoot(plan, dir)
 	if web && !u.dotnetSetsURLs(cmds) {
 		u.restateDotnetURLs(plan, rt, v, line)
