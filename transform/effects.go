@@ -27,8 +27,8 @@ install may write elsewhere too: that is said in a warning, since what it writes
 		if u.Plan == nil || u.skipped {
 			return nil
 		}
-		u.copyScriptPaths(0)
 		u.carryEffects()
+		u.copyScriptPaths(0)
 		return nil
 	},
 }

@@ -503,10 +503,19 @@ func (u *Unit) copyScriptPaths(line int) {
 		return
 	}
 	lex := shell.NewLex(u.File.Escape)
+	replayed := map[*parser.Instruction]bool{} // COPYs the runtime repeats itself
+	for in, why := range u.Plan.Replays {
+		replayed[in] = why != ""
+	}
+	for _, c := range u.Plan.Copies {
+		if c.Replay != nil {
+			replayed[c.Replay] = true
+		}
+	}
 	var dests []string // where context files were copied to
 	for _, s := range u.Steps {
 		sd, ok := contextCopy(s)
-		if !ok {
+		if !ok || replayed[s.In] {
 			continue
 		}
 		if d, _, err := lex.ProcessWord(sd.DestPath, s.Env); err == nil && !strings.Contains(d, "$") {
@@ -520,6 +529,29 @@ func (u *Unit) copyScriptPaths(line int) {
 			}
 		}
 		return false
+	}
+	// The command's own arguments name a copied directory too
+	// (--sql-dir sql): an exact match of a COPY destination.
+	n := u.runtimeNeeds()
+	wd := u.finalWorkdir()
+	for _, w := range n.ExecArgs {
+		if _, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
+			w = v
+		}
+		if w == "" || strings.HasPrefix(w, "-") || strings.ContainsAny(w, "$*?[:@ ") {
+			continue
+		}
+		p := Resolve(wd, w)
+		if covered(p) || standardDirs[p] || p == wd {
+			continue
+		}
+		for _, d := range dests {
+			if d == p {
+				u.Plan.Copies = append(u.Plan.Copies, Copy{Src: d, Dst: d, Line: n.ExecLine,
+					Why: fmt.Sprintf("the container's command names %s, which the Dockerfile copied from the build context", w)})
+				break
+			}
+		}
 	}
 	for _, c := range u.scriptCommands(u.containerCommands()) {
 		var paths []string
