@@ -180,7 +180,7 @@ same release as the builder.`,
 
 		rel := u.Base.Release
 		switch {
-		case static && !needs.Shell && len(needs.Tools) == 0 && !u.needsUserReplay(needs):
+		case static && !needs.Shell && len(needs.Tools) == 0 && !u.needsUserReplay(needs) && goRunsBuilt(needs, arts):
 			plan.Runtime = ParseImage("gcr.io/distroless/static-debian12", "gcr.io/distroless/static-debian12")
 			u.Fact(u.Stage.From.StartLine, "runtime gcr.io/distroless/static-debian12: the binary is static and the container needs no shell")
 		case u.Base.Libc == "musl":
@@ -216,6 +216,18 @@ same release as the builder.`,
 		}
 		return nil
 	},
+}
+
+// goRunsBuilt reports whether the container runs one of the binaries the
+// build wrote. Another program (dockerize, a downloaded release binary)
+// may be linked against glibc, which distroless static lacks.
+func goRunsBuilt(n Needs, arts []goArtifact) bool {
+	for _, a := range arts {
+		if n.Exec == a.Path || path.Base(n.Exec) == a.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // goFollowMoves follows a binary that a later cp, mv or install puts
@@ -308,8 +320,10 @@ func (u *Unit) runtimeReason(static bool, n Needs) string {
 		return fmt.Sprintf("line %d: %s", n.ShellLine, n.ShellWhy)
 	case len(n.Tools) > 0:
 		return "the container calls " + strings.Join(mapKeys(n.Tools), ", ")
-	default:
+	case u.needsUserReplay(n):
 		return "a USER created by the Dockerfile must be created again"
+	default:
+		return fmt.Sprintf("the container runs %s, not a binary of this build: it may link glibc, which distroless static lacks", n.Exec)
 	}
 }
 
