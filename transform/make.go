@@ -61,7 +61,10 @@ func (u *Unit) makeCommands(s *Step, c Command, tool string) (cmds []Command, wh
 			targets = append(targets, a)
 		}
 	}
-	if c.Dynamic || strings.Contains(dir, "$") || strings.Contains(file, "$") {
+	// A variable of the command line whose value is a Docker variable
+	// (VERSION=$VERSION) is known to the recipe only as that text; the
+	// directory, the Makefile and the targets must be literal.
+	if strings.Contains(dir, "$") || strings.Contains(file, "$") || slices.ContainsFunc(targets, func(t string) bool { return strings.Contains(t, "$") }) {
 		return nil, ""
 	}
 	names := []string{"GNUmakefile", "makefile", "Makefile"}
