@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"io/fs"
 	"path"
 	"regexp"
@@ -67,6 +68,10 @@ reason.`,
 		// image; /usr/bin is the distribution packages'.
 		if e := needs.Exec; py.venv == "" && strings.HasPrefix(e, "/usr/local/bin/") && !pythonPathRe.MatchString(e) && !u.installedByPackage(path.Base(e)) {
 			u.Skip(needs.ExecLine, "the container runs %s by absolute path: pip's console scripts would be in the virtual environment's bin instead", e)
+			return nil
+		}
+		if file, prog := u.pythonConfigNamesScript(needs); file != "" && py.venv == "" {
+			u.Skip(needs.ExecLine, "%s names %s, where pip put the console scripts: in the virtual environment they would be in %s/bin", file, prog, venvDir)
 			return nil
 		}
 		if script, interp := u.pythonShebangInterp(needs); script != "" && py.venv == "" {
@@ -211,6 +216,60 @@ func (u *Unit) planPython2(py pyInstalls, rt Image) error {
 	u.pythonNativeLibs(py)
 	return nil
 }
+
+var usrLocalBinRe = regexp.MustCompile(`/usr/local/bin/([A-Za-z0-9_.+-]+)`)
+
+// pythonConfigNamesScript finds a file of the build context that the
+// container's command names (supervisord -c FILE), or one copied into
+// supervisor's configuration, that runs a program from /usr/local/bin
+// other than the interpreter: pip's console scripts (gunicorn, celery)
+// move into the virtual environment's bin.
+func (u *Unit) pythonConfigNamesScript(n Needs) (file, prog string) {
+	if u.Context == nil {
+		return "", ""
+	}
+	var imgs []string
+	for _, w := range n.ExecArgs {
+		if strings.HasPrefix(w, "/") && !strings.Contains(w, "$") {
+			imgs = append(imgs, w)
+		}
+	}
+	lex := shell.NewLex(u.File.Escape)
+	for _, s := range u.Steps {
+		if sd, ok := contextCopy(s); ok {
+			if d, _, err := lex.ProcessWord(sd.DestPath, s.Env); err == nil && strings.HasPrefix(Resolve(s.Workdir, d), "/etc/supervisor") {
+				d = Resolve(s.Workdir, d)
+				if len(sd.SourcePaths) == 1 && !strings.HasSuffix(sd.DestPath, "/") {
+					imgs = append(imgs, d)
+				} else {
+					for _, src := range sd.SourcePaths {
+						imgs = append(imgs, path.Join(d, path.Base(src)))
+					}
+				}
+			}
+		}
+	}
+	for _, img := range imgs {
+		rel, ok := u.contextFileFor(img)
+		if !ok {
+			continue
+		}
+		data, err := fs.ReadFile(u.Context.FS, rel)
+		if err != nil {
+			continue
+		}
+		for _, m := range usrLocalBinRe.FindAllStringSubmatch(string(data), -1) {
+			if name := m[1]; !pythonImagePrograms.MatchString(name) {
+				return img, "/usr/local/bin/" + name
+			}
+		}
+	}
+	return "", ""
+}
+
+// pythonImagePrograms are the programs the python image itself puts in
+// /usr/local/bin, which the slim runtime has too.
+var pythonImagePrograms = regexp.MustCompile(`^(python|pip|pydoc|idle|2to3|python-config|wheel)[0-9.]*(-config)?$`)
 
 // pythonShebangInterp finds the script of the build context the container
 // runs (by name from /usr/local/bin or /usr/bin, or by path) whose #! line
