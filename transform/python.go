@@ -58,29 +58,48 @@ reason.`,
 		if strings.HasPrefix(u.Base.Version, "2") && py.venv == "" {
 			return u.planPython2(py, rt)
 		}
+		// What would not find the packages in a virtual environment the
+		// rewrite adds: the packages then stay where pip put them.
+		sysWhy, sysLine := "", 0
+		setSys := func(line int, format string, args ...any) {
+			if sysWhy == "" {
+				sysWhy, sysLine = fmt.Sprintf(format, args...), line
+			}
+		}
 		for _, w := range append([]string{needs.Exec}, needs.ExecArgs...) {
-			if pythonPathRe.MatchString(w) && py.venv == "" {
-				u.Skip(needs.ExecLine, "the container runs %s by absolute path: it would not see the packages in a virtual environment", w)
-				return nil
+			if pythonPathRe.MatchString(w) {
+				setSys(needs.ExecLine, "the container runs %s by absolute path", w)
 			}
 		}
 		// pip puts console scripts in /usr/local/bin of the official
 		// image; /usr/bin is the distribution packages'.
-		if e := needs.Exec; py.venv == "" && strings.HasPrefix(e, "/usr/local/bin/") && !pythonPathRe.MatchString(e) && !u.installedByPackage(path.Base(e)) {
-			u.Skip(needs.ExecLine, "the container runs %s by absolute path: pip's console scripts would be in the virtual environment's bin instead", e)
-			return nil
+		if e := needs.Exec; strings.HasPrefix(e, "/usr/local/bin/") && !pythonPathRe.MatchString(e) && !u.installedByPackage(path.Base(e)) {
+			setSys(needs.ExecLine, "the container runs %s by absolute path, where pip put it", e)
 		}
-		if file, prog := u.pythonConfigNamesScript(needs); file != "" && py.venv == "" {
-			u.Skip(needs.ExecLine, "%s names %s, where pip put the console scripts: in the virtual environment they would be in %s/bin", file, prog, venvDir)
-			return nil
+		if file, prog := u.pythonConfigNamesScript(needs); file != "" {
+			setSys(needs.ExecLine, "%s names %s, where pip put it", file, prog)
 		}
-		if script, interp := u.pythonShebangInterp(needs); script != "" && py.venv == "" {
-			u.Skip(needs.ExecLine, "the container runs %s, whose first line names %s: the system interpreter would not see the packages in a virtual environment", script, interp)
-			return nil
+		if script, interp := u.pythonShebangInterp(needs); script != "" {
+			setSys(needs.ExecLine, "the container runs %s, whose first line names %s", script, interp)
 		}
 		if link, line := u.pythonLinkRun(needs); link != "" {
-			u.Skip(line, "the container runs %s, a link line %d makes to the system interpreter: it would not see the packages in a virtual environment", link, line)
-			return nil
+			if py.venv != "" {
+				u.Skip(line, "the container runs %s, a link line %d makes to the system interpreter: it would not see the packages in a virtual environment", link, line)
+				return nil
+			}
+			setSys(line, "the container runs %s, a link line %d makes to the system interpreter", link, line)
+		}
+		if py.venv == "" {
+			for _, st := range u.Steps {
+				for _, c := range st.Commands {
+					if c.Name() == "crontab" || slices.Contains(st.Installs, "cron") {
+						setSys(st.In.StartLine, "line %d sets up cron, whose jobs run without the image's ENV PATH", st.In.StartLine)
+					}
+				}
+			}
+		}
+		if sysWhy != "" && py.venv == "" {
+			return u.planPythonSystem(py, rt, sysWhy, sysLine)
 		}
 		plan := &Plan{Ecosystem: "python", Runtime: rt}
 		venv := py.venv
@@ -108,16 +127,6 @@ reason.`,
 				Line: py.first.In.StartLine})
 		} else {
 			u.Fact(py.venvLine, "the Dockerfile installs into its own virtual environment %s", venv)
-		}
-		if py.venv == "" {
-			for _, st := range u.Steps {
-				for _, c := range st.Commands {
-					if c.Name() == "crontab" || slices.Contains(st.Installs, "cron") {
-						u.Skip(st.In.StartLine, "line %d sets up cron, whose jobs run without the image's ENV PATH: they would not find the packages moved into %s", st.In.StartLine, venvDir)
-						return nil
-					}
-				}
-			}
 		}
 		u.Fact(py.first.In.StartLine, "%s installs the packages into %s", py.tool, venv)
 		app, why := u.appCopies(venv)
@@ -184,6 +193,36 @@ const python2Site = "/usr/local/lib/python2.7/site-packages"
 // baseImagePrograms are programs of the images themselves that a CMD may
 // name without a package install.
 var baseImagePrograms = map[string]bool{"sh": true, "bash": true, "ash": true, "env": true, "exec": true, "tini": true, "dumb-init": true, "su-exec": true, "gosu": true}
+
+// planPythonSystem keeps the packages where pip put them when a virtual
+// environment would hide them from what the container runs (a script or
+// config calling /usr/local/bin/gunicorn, a #!/usr/local/bin/python
+// script, cron jobs without the image's PATH): site-packages and
+// /usr/local/bin move whole onto the slim image of the same tag, whose
+// interpreter, pip and layout are the same (REWRITE-RULES §1 prefers such
+// a plan: no new ENV).
+func (u *Unit) planPythonSystem(py pyInstalls, rt Image, why string, line int) error {
+	major, minor := versionParts(u.Base.Version)
+	if major != 3 || !strings.Contains(u.Base.Version, ".") {
+		u.Skip(line, "%s, so the packages must stay where pip put them, and the Python minor of %s, which names that directory, is not known", why, u.Base.Expanded)
+		return nil
+	}
+	site := fmt.Sprintf("/usr/local/lib/python%d.%d/site-packages", major, minor)
+	plan := &Plan{Ecosystem: "python", Runtime: rt}
+	u.Fact(line, "%s: the packages stay where pip puts them, with no virtual environment; %s and /usr/local/bin move whole", why, site)
+	app, w := u.appCopies(site)
+	if w != "" {
+		u.Skip(u.Stage.From.StartLine, "%s", w)
+		return nil
+	}
+	plan.Copies = withDir(u.withoutRemoved(plan, app), site, py.first.In.StartLine, "every package pip installed, where the interpreter finds them")
+	plan.Copies = append(plan.Copies, Copy{Src: "/usr/local/bin", Dst: "/usr/local/bin", Line: py.first.In.StartLine,
+		Why: "pip's console scripts, beside the image's own python and pip (the runtime's are the same version)"})
+	u.Plan = plan
+	u.pythonNativeLibs(py)
+	u.alpineCxxRuntime()
+	return nil
+}
 
 // planPython2 moves what pip installed for Python 2 without a virtualenv:
 // site-packages whole, and the console scripts the container runs from
