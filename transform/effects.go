@@ -333,7 +333,21 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 		add(effWrite, w, why("writes"), line)
 	}
 	name := c.Name()
+	if name == "bundle" && len(args) > 1 && args[0] == "exec" {
+		// bundle exec whenever ...: the gem's program.
+		name, args = path.Base(args[1]), args[2:]
+	}
 	switch name {
+	case "whenever":
+		// whenever --update-crontab (or --write-crontab) installs the
+		// schedule as the user's crontab, as crontab FILE does.
+		if hasFlag(args, "--update-crontab", "--write-crontab", "-w", "-i") || anyPrefix(args, "--update-crontab=") || anyPrefix(args, "--write-crontab=") {
+			user := "root"
+			if x, _ := u.userAt(s); x != "" {
+				user, _, _ = strings.Cut(x, ":")
+			}
+			add(effWrite, "/var/spool/cron/crontabs/"+user, why("installs the crontab (whenever) in"), line)
+		}
 	case "tee":
 		for _, a := range nonFlags(args) {
 			add(effWrite, at(a), why("writes"), line)

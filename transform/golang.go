@@ -1419,17 +1419,32 @@ func (u *Unit) copiesFileNamed(name string) bool {
 	return false
 }
 
+// contextScriptFile finds in the build context the script a command runs:
+// by its path, or, run by bare name, copied onto the PATH.
+func (u *Unit) contextScriptFile(dir, p string) (string, bool) {
+	if strings.Contains(p, "/") {
+		return u.contextFileFor(Resolve(dir, p))
+	}
+	for _, d := range []string{"/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/bin"} {
+		if rel, ok := u.contextFileFor(path.Join(d, p)); ok {
+			return rel, true
+		}
+	}
+	return "", false
+}
+
 // scriptCommands are the commands of the shell scripts from the build
-// context that the container runs by path (CMD ["/start.sh"]), so that a
-// binary they run by bare name is put on the runtime's PATH too.
+// context that the container runs (CMD ["/start.sh"], or by name from the
+// PATH), so that a binary they run by bare name is put on the runtime's
+// PATH too.
 func (u *Unit) scriptCommands(run []Command) []Command {
 	var out []Command
 	for _, c := range run {
 		p := c.Args[0]
-		if !strings.Contains(p, "/") || strings.Contains(p, "$") {
+		if strings.Contains(p, "$") {
 			continue
 		}
-		rel, ok := u.contextFileFor(Resolve(c.Dir, p))
+		rel, ok := u.contextScriptFile(c.Dir, p)
 		if !ok {
 			continue
 		}

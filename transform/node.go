@@ -1664,7 +1664,12 @@ func (u *Unit) nodeContainerWalk(fn func(c Command, via string), runner func(Com
 				if !ok || depth > 2 {
 					continue
 				}
+				// sh start.sh names a file; a script run as the command
+				// itself may be found on the PATH.
 				rel, ok := u.contextFileFor(Resolve(c.Dir, script))
+				if script == p {
+					rel, ok = u.contextScriptFile(c.Dir, script)
+				}
 				if !ok {
 					if (strings.HasSuffix(script, ".sh") || script != p) && opaque == "" {
 						opaque = fmt.Sprintf("the container runs %s, which cannot be read", script)

@@ -69,6 +69,11 @@ func init() {
 // provides.
 var busyboxApplets = map[string]bool{"wget": true, "nc": true, "netcat": true, "ps": true}
 
+// virtualSince are packages that were real (transitional) in older
+// releases and are only virtual in newer ones, with the package they
+// pulled in: buster's and bullseye's netcat depended on netcat-traditional.
+var virtualSince = map[string]string{"netcat": "netcat-traditional"}
+
 // toolPackages name the Debian and Ubuntu package of a tool whose name is
 // not one (netcat is virtual, with two providers apt will not choose from).
 var toolPackages = map[string]string{"nc": "netcat-openbsd", "netcat": "netcat-openbsd", "ps": "procps"}
@@ -386,6 +391,14 @@ slim Debian image of the builder's release.`,
 					continue
 				}
 				if skipPackages.MatchString(pkg) {
+					continue
+				}
+				if alt, ok := virtualSince[pkg]; ok && !musl {
+					// A real package of older releases is only a virtual
+					// one in newer ones (netcat since bookworm and noble),
+					// where apt-get will not pick a provider; the package
+					// it stood for exists in every release.
+					want[alt] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time; it is a virtual package on newer releases, so %s, the package it stood for, is installed", s.In.StartLine, pkg, alt), s.In.StartLine}
 					continue
 				}
 				want[pkg] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time", s.In.StartLine, pkg), s.In.StartLine}

@@ -553,27 +553,88 @@ func (u *Unit) copyScriptPaths(line int) {
 			}
 		}
 	}
+	type use struct{ path, what string }
+	var uses []use
 	for _, c := range u.scriptCommands(u.containerCommands()) {
-		var paths []string
 		for _, w := range append(c.Args[1:], c.Writes...) {
-			if strings.HasPrefix(w, "/") && !strings.ContainsAny(w, "$*?[") {
-				paths = append(paths, w)
-			}
+			uses = append(uses, use{w, c.Name() + " in the container's script"})
 		}
-		for _, p := range paths {
-			dir := path.Dir(p)
-			if covered(p) || standardDirs[dir] {
-				continue
-			}
-			for _, d := range dests {
-				if d == dir || d == p {
-					u.Plan.Copies = append(u.Plan.Copies, Copy{Src: d, Dst: d, Line: line,
-						Why: fmt.Sprintf("%s in the container's script uses %s, where the Dockerfile copied files of the build context", c.Name(), p)})
-					break
+	}
+	for _, f := range u.cronFiles() {
+		if data, err := fs.ReadFile(u.Context.FS, f); err == nil {
+			for _, l := range strings.Split(string(data), "\n") {
+				if l = strings.TrimSpace(l); l == "" || strings.HasPrefix(l, "#") {
+					continue
+				}
+				for _, w := range strings.Fields(l) {
+					uses = append(uses, use{strings.Trim(w, `"'`), "a cron job of " + f})
 				}
 			}
 		}
 	}
+	for _, x := range uses {
+		p := x.path
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "$*?[>|;&") {
+			continue
+		}
+		p = path.Clean(p)
+		dir := path.Dir(p)
+		if covered(p) || standardDirs[dir] || standardDirs[p] {
+			continue
+		}
+		// A file or directory of the context, copied in itself or inside
+		// a copied directory (db/migrations under the app of COPY . .);
+		// else the directory a file is written into, where the Dockerfile
+		// copied context files (a template's output).
+		src := ""
+		if _, ok := u.contextPath(p); ok {
+			src = p
+		} else {
+			for _, d := range dests {
+				if d == dir || d == p {
+					src = d
+					break
+				}
+			}
+		}
+		if src != "" && !covered(src) {
+			u.Plan.Copies = append(u.Plan.Copies, Copy{Src: src, Dst: src, Line: line,
+				Why: fmt.Sprintf("%s uses %s, where the Dockerfile copied files of the build context", x.what, p)})
+		}
+	}
+}
+
+// cronFiles are the crontabs of the build context the image installs:
+// files copied into /etc/cron.d or /etc/crontab, and those crontab FILE
+// reads.
+func (u *Unit) cronFiles() []string {
+	var out []string
+	lex := shell.NewLex(u.File.Escape)
+	for _, s := range u.Steps {
+		if sd, ok := contextCopy(s); ok {
+			d, _, err := lex.ProcessWord(sd.DestPath, s.Env)
+			if err != nil {
+				continue
+			}
+			d = Resolve(s.Workdir, d)
+			if d == "/etc/crontab" || strings.HasPrefix(d, "/etc/cron.d") {
+				for _, src := range sd.SourcePaths {
+					out = append(out, path.Clean(src))
+				}
+			}
+		}
+		for _, c := range s.Commands {
+			if c.Name() != "crontab" {
+				continue
+			}
+			if ops := nonFlags(c.Args[1:]); len(ops) == 1 && ops[0] != "-" {
+				if rel, ok := u.contextFileFor(Resolve(c.Dir, ops[0])); ok {
+					out = append(out, rel)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // scriptInContext reports whether a word of the run-time command is a file
