@@ -46,6 +46,7 @@ type dotnetPublish struct {
 	// (--self-contained [true|false], --sc, --no-self-contained,
 	// -p:SelfContained=...), else "".
 	SelfContained string
+	Framework     string // -f, the target framework moniker
 	Line          int
 }
 
@@ -127,6 +128,23 @@ func (u *Unit) planDotnet() {
 		u.Skip(line, "the container runs %s, which no dotnet publish -o writes: cannot tell which output it needs", entry)
 		return
 	}
+	sdkV := v
+	if tv, tfm := u.dotnetTargetVersion(pub); tfm != "" && (tv.Major < v.Major || tv.Major == v.Major && tv.Minor < v.Minor) {
+		// An older target framework on a newer SDK: a framework-dependent
+		// app needs that runtime (no roll-forward across majors).
+		switch {
+		case b.Family == "dotnet-legacy":
+			u.Skip(pub.Line, "the project targets %s on the SDK %s: the deprecated microsoft/dotnet runtime tags are not mapped", tfm, b.Expanded)
+			return
+		case v.Variant != "" && !strings.HasPrefix(v.Variant, "alpine") && !strings.HasPrefix(v.Variant, "bookworm") && !strings.HasPrefix(v.Variant, "bullseye") && v.Variant != "jammy" && v.Variant != "focal":
+			u.Skip(pub.Line, "the project targets %s on the SDK %s: which %s variant of .NET %d.%d exists is not known", tfm, b.Expanded, v.Variant, tv.Major, tv.Minor)
+			return
+		}
+		u.Fact(pub.Line, "the project targets %s: the runtime is .NET %d.%d, not the SDK's %d.%d", tfm, tv.Major, tv.Minor, v.Major, v.Minor)
+		sdkV = v
+		tv.Variant = v.Variant
+		v = tv
+	}
 	web, how := u.dotnetWeb(pub)
 	rt, why := dotnetRuntime(b, v, web)
 	if why != "" {
@@ -157,7 +175,7 @@ func (u *Unit) planDotnet() {
 	}
 	u.dotnetContentRoot(plan, dir)
 	if web && !u.dotnetSetsURLs(cmds) {
-		u.restateDotnetURLs(plan, rt, v, line)
+		u.restateDotnetURLs(plan, rt, sdkV, line)
 	}
 	u.keepDotnetICU(plan, rt, v, line)
 }
@@ -389,6 +407,43 @@ func dotnetRuntime(b Image, v dotnetVersion, web bool) (Image, string) {
 	return ParseImage(ref, ref), ""
 }
 
+var targetFrameworkRe = regexp.MustCompile(`(?i)<TargetFramework>\s*(net(?:coreapp)?(\d+)\.(\d+))[^<]*</TargetFramework>`)
+
+// dotnetTargetVersion is the .NET version the published project targets:
+// publish -f, else the project's TargetFramework, else one set in a
+// Directory.Build.props above it; tfm is "" when not known.
+func (u *Unit) dotnetTargetVersion(p *dotnetPublish) (v dotnetVersion, tfm string) {
+	read := func(text string) bool {
+		if m := targetFrameworkRe.FindStringSubmatch(text); m != nil {
+			v.Major, _ = strconv.Atoi(m[2])
+			v.Minor, _ = strconv.Atoi(m[3])
+			tfm = m[1]
+			return true
+		}
+		return false
+	}
+	if p.Framework != "" {
+		read("<TargetFramework>" + p.Framework + "</TargetFramework>")
+		return v, tfm
+	}
+	file, why := u.dotnetProjectFile(p)
+	if why != "" {
+		return v, ""
+	}
+	if b, err := fs.ReadFile(u.Context.FS, file); err == nil && read(string(b)) {
+		return v, tfm
+	}
+	for dir := path.Dir(file); ; dir = path.Dir(dir) {
+		if b, err := fs.ReadFile(u.Context.FS, path.Join(dir, "Directory.Build.props")); err == nil && read(string(b)) {
+			return v, tfm
+		}
+		if dir == "." || dir == "/" {
+			break
+		}
+	}
+	return v, ""
+}
+
 // dotnetProjectFile finds the project file a publish builds in the build
 // context; why says why it cannot be told.
 func (u *Unit) dotnetProjectFile(p *dotnetPublish) (file, why string) {
@@ -568,6 +623,8 @@ func (u *Unit) dotnetPublishes() []dotnetPublish {
 						p.Output = Resolve(p.Dir, val)
 					case "-r", "--runtime":
 						p.RID = val
+					case "-f", "--framework":
+						p.Framework = val
 					}
 				case "--self-contained", "--sc":
 					// An optional true/false value follows.
