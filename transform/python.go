@@ -99,6 +99,11 @@ reason.`,
 			}
 		}
 		if sysWhy != "" && py.venv == "" {
+			if user, line := u.userAt(py.first); user != "" && normUser(user) != "0" && user != "root" {
+				// pip falls back to a --user install in the user's home.
+				u.Skip(line, "%s, and the first install runs as USER %s, for whom pip installs into the home directory (site-packages is not writable): not supported yet", sysWhy, user)
+				return nil
+			}
 			return u.planPythonSystem(py, rt, sysWhy, sysLine)
 		}
 		plan := &Plan{Ecosystem: "python", Runtime: rt}
@@ -207,17 +212,30 @@ func (u *Unit) planPythonSystem(py pyInstalls, rt Image, why string, line int) e
 		u.Skip(line, "%s, so the packages must stay where pip put them, and the Python minor of %s, which names that directory, is not known", why, u.Base.Expanded)
 		return nil
 	}
-	site := fmt.Sprintf("/usr/local/lib/python%d.%d/site-packages", major, minor)
 	plan := &Plan{Ecosystem: "python", Runtime: rt}
-	u.Fact(line, "%s: the packages stay where pip puts them, with no virtual environment; %s and /usr/local/bin move whole", why, site)
-	app, w := u.appCopies(site)
+	u.Fact(line, "%s: the packages stay where pip puts them, with no virtual environment; /usr/local, the interpreter's prefix, moves whole", why)
+	app, w := u.appCopies("/usr/local")
 	if w != "" {
 		u.Skip(u.Stage.From.StartLine, "%s", w)
 		return nil
 	}
-	plan.Copies = withDir(u.withoutRemoved(plan, app), site, py.first.In.StartLine, "every package pip installed, where the interpreter finds them")
-	plan.Copies = append(plan.Copies, Copy{Src: "/usr/local/bin", Dst: "/usr/local/bin", Line: py.first.In.StartLine,
-		Why: "pip's console scripts, beside the image's own python and pip (the runtime's are the same version)"})
+	// The whole prefix: site-packages (python%d.%d), the console scripts in
+	// bin, and what wheels put in share and etc (jupyter's assets) or a
+	// make install in lib; the image's own interpreter there is the
+	// runtime's version.
+	plan.Copies = withDir(u.withoutRemoved(plan, app), "/usr/local", py.first.In.StartLine,
+		fmt.Sprintf("the interpreter's prefix: the packages pip installed in lib/python%d.%d/site-packages, its console scripts in bin, the data files wheels put in share and etc", major, minor))
+	for _, st := range u.Steps {
+		for _, c := range st.Commands {
+			if c.Name() == "ldconfig" || c.Name() == "make" && slices.Contains(c.Args, "install") {
+				plan.RuntimeTail = append(plan.RuntimeTail, ldconfigRun(u, fmt.Sprintf("line %d installs libraries into /usr/local/lib: the dynamic linker's cache must list them", st.In.StartLine), st.In.StartLine))
+				u.Plan = plan
+				u.pythonNativeLibs(py)
+				u.alpineCxxRuntime()
+				return nil
+			}
+		}
+	}
 	u.Plan = plan
 	u.pythonNativeLibs(py)
 	u.alpineCxxRuntime()
@@ -424,6 +442,18 @@ func (u *Unit) pythonInstalls() (pyInstalls, string) {
 				tool = "setup.py"
 			default:
 				continue
+			}
+			if tool == "pip" {
+				// pip reads every option from PIP_<OPTION> too.
+				for _, k := range []string{"PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT"} {
+					v, ok := c.Env[k]
+					if !ok {
+						v, ok = s.Env.Get(k)
+					}
+					if ok && v != "" && v != "0" && !strings.EqualFold(v, "false") && !strings.EqualFold(v, "no") {
+						return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: pip installs with %s=%s, as --%s would: not supported yet", s.In.StartLine, k, v, strings.ToLower(strings.TrimPrefix(k, "PIP_")))
+					}
+				}
 			}
 			namesBefore := len(py.names)
 			for i, a := range sub {
