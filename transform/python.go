@@ -71,6 +71,13 @@ reason.`,
 				setSys(needs.ExecLine, "the container runs %s by absolute path", w)
 			}
 		}
+		// Console scripts or the interpreter named by absolute path
+		// anywhere the container looks: sh -c strings, wrappers
+		// (tini -- /usr/local/bin/gunicorn), python /usr/local/bin/X, the
+		// health check, and the scripts it runs.
+		if w, line := u.pythonAbsProgram(needs); w != "" {
+			setSys(line, "the container runs %s by absolute path", w)
+		}
 		// pip puts console scripts in /usr/local/bin of the official
 		// image; /usr/bin is the distribution packages'.
 		if e := needs.Exec; strings.HasPrefix(e, "/usr/local/bin/") && !pythonPathRe.MatchString(e) && !u.installedByPackage(path.Base(e)) {
@@ -296,10 +303,21 @@ func (u *Unit) pythonConfigNamesScript(n Needs) (file, prog string) {
 		if sd, ok := contextCopy(s); ok {
 			if d, _, err := lex.ProcessWord(sd.DestPath, s.Env); err == nil && strings.HasPrefix(Resolve(s.Workdir, d), "/etc/supervisor") {
 				d = Resolve(s.Workdir, d)
-				if len(sd.SourcePaths) == 1 && !strings.HasSuffix(sd.DestPath, "/") {
-					imgs = append(imgs, d)
-				} else {
-					for _, src := range sd.SourcePaths {
+				for _, src := range sd.SourcePaths {
+					src = path.Clean(src)
+					if st, err := fs.Stat(u.Context.FS, src); err == nil && st.IsDir() {
+						// COPY supervisor /etc/supervisor/conf.d: its files.
+						entries, _ := fs.ReadDir(u.Context.FS, src)
+						for _, e := range entries {
+							if !e.IsDir() {
+								imgs = append(imgs, path.Join(d, e.Name()))
+							}
+						}
+						continue
+					}
+					if len(sd.SourcePaths) == 1 && !strings.HasSuffix(sd.DestPath, "/") {
+						imgs = append(imgs, d)
+					} else {
 						imgs = append(imgs, path.Join(d, path.Base(src)))
 					}
 				}
@@ -322,6 +340,40 @@ func (u *Unit) pythonConfigNamesScript(n Needs) (file, prog string) {
 		}
 	}
 	return "", ""
+}
+
+// pythonAbsProgram finds a word of the run-time command, the health check
+// or a context script the container runs that names the interpreter or a
+// console script in /usr/local/bin, with the line that says so.
+func (u *Unit) pythonAbsProgram(n Needs) (string, int) {
+	check := func(text string) string {
+		for _, m := range usrLocalBinRe.FindAllStringSubmatch(text, -1) {
+			name := m[1]
+			if _, fromContext := u.contextFileFor(m[0]); fromContext || strings.HasSuffix(name, ".sh") {
+				continue // the Dockerfile's own script, copied there
+			}
+			if pythonPathRe.MatchString(m[0]) || !pythonImagePrograms.MatchString(name) && !u.installedByPackage(name) {
+				return m[0]
+			}
+		}
+		return ""
+	}
+	if w := check(strings.Join(append([]string{n.Exec}, n.ExecArgs...), " ")); w != "" {
+		return w, n.ExecLine
+	}
+	for _, s := range u.Steps {
+		if h, ok := s.In.Command.(*instructions.HealthCheckCommand); ok && h.Health != nil {
+			if w := check(strings.Join(h.Health.Test, " ")); w != "" {
+				return w, s.In.StartLine
+			}
+		}
+	}
+	for _, c := range u.scriptCommands(u.containerCommands()) {
+		if w := check(strings.Join(c.Args, " ")); w != "" {
+			return w, n.ExecLine
+		}
+	}
+	return "", 0
 }
 
 // pythonImagePrograms are the programs the python image itself puts in
