@@ -180,7 +180,7 @@ same release as the builder.`,
 
 		rel := u.Base.Release
 		switch {
-		case static && !needs.Shell && len(needs.Tools) == 0 && !u.needsUserReplay(needs) && goRunsBuilt(needs, arts):
+		case static && !needs.Shell && len(needs.Tools) == 0 && !u.needsUserReplay(needs) && goRunsBuilt(needs, arts) && (needs.User == "" || knownUser("distroless", needs.User)):
 			plan.Runtime = ParseImage("gcr.io/distroless/static-debian12", "gcr.io/distroless/static-debian12")
 			u.Fact(u.Stage.From.StartLine, "runtime gcr.io/distroless/static-debian12: the binary is static and the container needs no shell")
 		case u.Base.Libc == "musl":
@@ -322,6 +322,8 @@ func (u *Unit) runtimeReason(static bool, n Needs) string {
 		return "the container calls " + strings.Join(mapKeys(n.Tools), ", ")
 	case u.needsUserReplay(n):
 		return "a USER created by the Dockerfile must be created again"
+	case n.User != "" && !knownUser("distroless", n.User):
+		return fmt.Sprintf("USER %s exists in Debian's base-passwd but not in distroless, which has root, nobody and nonroot", n.User)
 	default:
 		return fmt.Sprintf("the container runs %s, not a binary of this build: it may link glibc, which distroless static lacks", n.Exec)
 	}
