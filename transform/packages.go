@@ -440,6 +440,16 @@ slim Debian image of the builder's release.`,
 					}
 				}
 			}
+			// curl and wget come with the full images (buildpack-deps'
+			// curl layer, the .NET SDK), not with slim ones or aspnet.
+			full := !strings.Contains(u.Base.Tag, "slim") && u.Base.Libc != "musl" && p.Runtime.Ref != u.Base.Ref
+			musl := p.Runtime.Libc == "musl" || p.Runtime.Family == "alpine"
+			for _, tool := range []string{"curl", "wget"} {
+				if _, ok := want[tool]; ok || !words[tool] || !full || musl || p.Runtime.Family == "eclipse-temurin" || p.Runtime.Family == "distroless" {
+					continue
+				}
+				want[tool] = reason{fmt.Sprintf("%s calls %s, which %s had and %s lacks", script, tool, u.Base.Expanded, p.Runtime.Ref), 0}
+			}
 		}
 		// update-ca-certificates runs again in the runtime (effects pass):
 		// ca-certificates provides it.
