@@ -338,6 +338,14 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 		name, args = path.Base(args[1]), args[2:]
 	}
 	switch name {
+	case "update-alternatives":
+		// update-alternatives --install LINK NAME PATH PRIORITY makes LINK
+		// (through /etc/alternatives/NAME) point to PATH.
+		for i := 0; i+3 < len(args); i++ {
+			if args[i] == "--install" {
+				add(effWrite, at(args[i+1]), why("links"), line)
+			}
+		}
 	case "whenever":
 		// whenever --update-crontab (or --write-crontab) installs the
 		// schedule as the user's crontab, as crontab FILE does.
