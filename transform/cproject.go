@@ -121,8 +121,10 @@ type makefile struct {
 	rules   []string
 	deps    map[string][]string
 	recipes []makeRecipe
-	// include says what it includes, which is not followed.
-	include string
+	// include says what it includes, which is not followed; conditional
+	// and targetVars name the first ifeq/ifdef and target-specific
+	// variable, which are not evaluated.
+	include, conditional, targetVars string
 }
 
 type makeRecipe struct{ target, text string }
@@ -130,8 +132,17 @@ type makeRecipe struct{ target, text string }
 // readMakefile reads the variables, rules and recipes of a Makefile, with
 // the variables a make command line sets.
 func readMakefile(text string, cmdVars map[string]string) *makefile {
+	return readMakefileEnv(text, cmdVars, nil)
+}
+
+// readMakefileEnv is readMakefile with the environment make runs in,
+// whose variables a ?= assignment does not override.
+func readMakefileEnv(text string, cmdVars, env map[string]string) *makefile {
 	m := &makefile{vars: map[string]string{}, deps: map[string][]string{}}
 	vars := m.vars
+	for k, v := range env {
+		vars[k] = v
+	}
 	current := ""
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\\\n", " ")
@@ -152,6 +163,15 @@ func readMakefile(text string, cmdVars map[string]string) *makefile {
 			m.include = t
 			continue
 		}
+		if f := strings.Fields(t); len(f) > 0 && (f[0] == "ifeq" || f[0] == "ifneq" || f[0] == "ifdef" || f[0] == "ifndef") {
+			if m.conditional == "" {
+				m.conditional = t
+			}
+			continue
+		}
+		if t == "else" || t == "endif" || strings.HasPrefix(t, "else ") {
+			continue
+		}
 		if mm := makeAssignRe.FindStringSubmatch(t); mm != nil {
 			name, op, val := mm[1], mm[2], mm[3]
 			switch op {
@@ -169,6 +189,13 @@ func readMakefile(text string, cmdVars map[string]string) *makefile {
 			continue
 		}
 		if mm := makeRuleRe.FindStringSubmatch(t); mm != nil {
+			if strings.Contains(mm[2], "=") && !strings.Contains(mm[2], ";") {
+				// release: OUT = dist, a target-specific variable.
+				if m.targetVars == "" {
+					m.targetVars = t
+				}
+				continue
+			}
 			targets := strings.Fields(mm[1])
 			current = ""
 			if len(targets) > 0 {

@@ -75,6 +75,7 @@ same release as the builder.`,
 		scripted := append(append([]Command{}, run...), u.scriptCommands(run)...)
 		var arts []goArtifact
 		var unsure []goUnsure
+		stepCmds := map[*Step][]Command{} // with make runs replaced by their recipes
 		for _, s := range u.Steps {
 			for _, sc := range s.Commands {
 				cmds := []Command{sc}
@@ -86,6 +87,7 @@ same release as the builder.`,
 				if made != nil {
 					cmds = made
 				}
+				stepCmds[s] = append(stepCmds[s], cmds...)
 				for _, c := range cmds {
 					if !u.goWrites(c) {
 						continue
@@ -111,7 +113,7 @@ same release as the builder.`,
 		if !ok {
 			return nil
 		}
-		arts = u.goFollowMoves(arts)
+		arts = u.goFollowMoves(arts, stepCmds)
 		// A tool go install fetched (templ, sqlc for go generate) that the
 		// container never runs is the build's.
 		words := u.runtimePrograms()
@@ -234,7 +236,7 @@ func goRunsBuilt(n Needs, arts []goArtifact) bool {
 // elsewhere (RUN cp /build/main /dist/, go build -o app && mv app
 // /usr/local/bin/): the copy takes it from where it ends up, which is
 // where the container runs it, and after a mv the only place it is.
-func (u *Unit) goFollowMoves(arts []goArtifact) []goArtifact {
+func (u *Unit) goFollowMoves(arts []goArtifact, stepCmds map[*Step][]Command) []goArtifact {
 	dirs := map[string]bool{}
 	for d := range standardDirs {
 		dirs[d] = true
@@ -257,7 +259,11 @@ func (u *Unit) goFollowMoves(arts []goArtifact) []goArtifact {
 			if s.In.StartLine < a.Line {
 				continue
 			}
-			for _, c := range s.Commands {
+			cmds := s.Commands
+			if sc, ok := stepCmds[s]; ok {
+				cmds = sc
+			}
+			for _, c := range cmds {
 				tool := c.Name()
 				if tool != "cp" && tool != "mv" && tool != "install" {
 					continue

@@ -95,7 +95,24 @@ func (u *Unit) makeCommands(s *Step, c Command, tool string) (cmds []Command, wh
 	if text == nil {
 		return nil, ""
 	}
-	m := readMakefile(string(text), vars)
+	// make reads the environment too: a Makefile's ?= keeps what ENV,
+	// ARG or the RUN set (ENV BIN=/out beats BIN ?= bin), = and := do not.
+	env := map[string]string{}
+	for _, k := range s.Env.Keys() {
+		if v, ok := s.Env.Get(k); ok {
+			env[k] = v
+		}
+	}
+	for k, v := range c.Env {
+		env[k] = v
+	}
+	m := readMakefileEnv(string(text), vars, env)
+	if m.conditional != "" {
+		return nil, fmt.Sprintf("line %d runs make, whose Makefile has conditionals (%s), which are not evaluated", s.In.StartLine, m.conditional)
+	}
+	if m.targetVars != "" {
+		return nil, fmt.Sprintf("line %d runs make, whose Makefile sets target-specific variables (%s), which are not followed", s.In.StartLine, m.targetVars)
+	}
 	recipe := m.recipeOf(targets)
 	toolRe := regexp.MustCompile(`(^|[\s;&|(])` + regexp.QuoteMeta(tool) + `\s`)
 	if !slices.ContainsFunc(recipe, toolRe.MatchString) {
