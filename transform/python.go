@@ -111,6 +111,11 @@ reason.`,
 					if c.Name() == "crontab" || slices.Contains(st.Installs, "cron") {
 						setSys(st.In.StartLine, "line %d sets up cron, whose jobs run without the image's ENV PATH", st.In.StartLine)
 					}
+					if c.Name() == "make" && slices.Contains(c.Args, "install") {
+						// A C library built for a package (libsodium for
+						// pynacl) lands in /usr/local/lib.
+						setSys(st.In.StartLine, "line %d runs make install, which puts what it builds in /usr/local", st.In.StartLine)
+					}
 				}
 			}
 		}
