@@ -40,6 +40,14 @@ type PackageJSON struct {
 	Dependencies    map[string]string `json:"dependencies"`
 	DevDependencies map[string]string `json:"devDependencies"`
 	PackageManager  string            `json:"packageManager"`
+	Workspaces      json.RawMessage   `json:"workspaces"`
+}
+
+// hasWorkspaces reports whether package.json declares workspaces, whose
+// own dependencies a root install adds.
+func (p *PackageJSON) hasWorkspaces() bool {
+	w := strings.TrimSpace(string(p.Workspaces))
+	return w != "" && w != "null" && w != "[]" && w != "{}"
 }
 
 // knownCgoModules need cgo to build (their pure-Go fallbacks do not exist).

@@ -1088,6 +1088,14 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 				return st, nil, fmt.Sprintf("package.json's %s script runs %s, a devDependency, which the deps stage's production install leaves out", life, d)
 			}
 		}
+		for _, c := range cmds {
+			// The runtime takes only node_modules from the deps stage:
+			// what a lifecycle script writes elsewhere (a worker copied
+			// into public/) would be lost.
+			if len(c.Args) > 0 && (len(c.Writes) > 0 || !nodeLifecycleInPlace[c.Name()]) {
+				return st, nil, fmt.Sprintf("package.json's %s script runs %s, which may write files outside node_modules that the deps stage would not carry", life, strings.Join(c.Args, " "))
+			}
+		}
 	}
 	for _, c := range install.Commands {
 		switch c.Name() {
@@ -1162,6 +1170,11 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 	nm := path.Join(appDir, "node_modules")
 	if server, dir := u.nodeStaticServer(appDir, outs); server != "" {
 		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules", server, dir)
+	} else if len(pj.Dependencies) == 0 && len(pj.DevDependencies) > 0 && !pj.hasWorkspaces() {
+		// Everything is a dev dependency (a bundled app): a production
+		// install writes no node_modules at all, and the program needs
+		// none.
+		u.Fact(install.In.StartLine, "package.json has only devDependencies: the production install is empty, and the runtime gets no node_modules")
 	} else if prod := !yarn.Berry && nodeProdInstall(install); len(pj.DevDependencies) == 0 || prod {
 		// Nothing to leave out: the builder's node_modules are the
 		// production ones, and their COPY is cached by content.
@@ -1853,6 +1866,14 @@ func nodeProdInstall(s *Step) bool {
 			c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production")
 	}
 	return false
+}
+
+// nodeLifecycleInPlace are programs of lifecycle scripts that write only
+// into node_modules (or nothing).
+var nodeLifecycleInPlace = map[string]bool{
+	"husky": true, "patch-package": true, "prisma": true, "node-gyp": true, "node-pre-gyp": true,
+	"prebuild-install": true, "ngcc": true, "opencollective": true, "opencollective-postinstall": true,
+	"is-ci": true, "echo": true, "true": true, "exit": true,
 }
 
 // nodeStaticServers are static file servers a front-end's container may

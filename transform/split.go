@@ -477,8 +477,15 @@ func (u *Unit) chownWorkdir(p *Plan, moved map[string]bool) *parser.Instruction 
 		return nil
 	}
 	owner, line := u.recursiveChown(wd, 0)
+	why := fmt.Sprintf("line %d gave the working directory to %s", line, owner)
 	if owner == "" {
-		return nil
+		// BuildKit creates a WORKDIR as the USER in force (dockerfile2llb:
+		// mkdir WithUser), so a WORKDIR after USER node is node's.
+		owner, line = u.workdirCreator(wd)
+		if owner == "" {
+			return nil
+		}
+		why = fmt.Sprintf("line %d created the working directory as USER %s", line, owner)
 	}
 	dirs := []string{wd}
 	for d := path.Dir(wd); d != "/"; d = path.Dir(d) {
@@ -495,8 +502,46 @@ func (u *Unit) chownWorkdir(p *Plan, moved map[string]bool) *parser.Instruction 
 	for _, d := range dirs {
 		quoted = append(quoted, quotePath(d))
 	}
-	u.decide(ActAdd, line, 0, nil, "RUN chown %s %s: line %d gave the working directory to %s, and WORKDIR creates it root's", owner, strings.Join(dirs, " "), line, owner)
-	return u.annotate(u.File.New("RUN", "RUN chown "+owner+" "+strings.Join(quoted, " ")), "the working directory's owner, as the original's chown left it")
+	u.decide(ActAdd, line, 0, nil, "RUN chown %s %s: %s, and the runtime's WORKDIR, before USER, creates it root's", owner, strings.Join(dirs, " "), why)
+	return u.annotate(u.File.New("RUN", "RUN chown "+owner+" "+strings.Join(quoted, " ")), "the working directory's owner, as in the original")
+}
+
+// workdirCreator is the non-root USER in force at the first WORKDIR that
+// names dir, which BuildKit creates as that user, or "".
+func (u *Unit) workdirCreator(dir string) (string, int) {
+	for _, s := range u.Steps {
+		w, ok := s.In.Command.(*instructions.WorkdirCommand)
+		if !ok || normDir(Resolve(s.Workdir, w.Path)) != dir {
+			continue
+		}
+		user, _ := u.userAt(s)
+		if user == "" || normUser(user) == "0" || user == "root" || strings.Contains(user, "$") || u.madeBefore(s, dir) {
+			return "", 0
+		}
+		// A COPY before it made the directory (COPY --chown=app . /app).
+		lex := shell.NewLex(u.File.Escape)
+		for _, x := range u.Steps {
+			if x == s {
+				break
+			}
+			var dest string
+			switch c := x.In.Command.(type) {
+			case *instructions.CopyCommand:
+				dest = c.DestPath
+			case *instructions.AddCommand:
+				dest = c.DestPath
+			default:
+				continue
+			}
+			if d, _, err := lex.ProcessWord(dest, x.Env); err == nil {
+				if _, in := under(Resolve(x.Workdir, d), dir); in {
+					return "", 0
+				}
+			}
+		}
+		return user, s.In.StartLine
+	}
+	return "", 0
 }
 
 // workdirAfterChown moves a WORKDIR of the runtime stage that creates dst
