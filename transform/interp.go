@@ -275,10 +275,22 @@ func dockerfileMentions(src []byte, words map[string]string) map[string]string {
 // label formats a package's name ("the %s gem").
 func (u *Unit) addNativePackages(found map[string]string, table map[string]string, label string) {
 	for _, name := range mapKeys(found) {
-		dev, ok := table[name]
+		devs, ok := table[name]
 		if !ok {
 			continue
 		}
+		// A value may name several build packages ("libxml2-dev libyaml-dev").
+		for _, dev := range strings.Fields(devs) {
+			u.addNativePackage(name, dev, found[name], label)
+		}
+	}
+}
+
+// addNativePackage adds the run-time package of one build package dev
+// that the language package name links.
+func (u *Unit) addNativePackage(name, dev, evidence, label string) {
+	{
+		ok := true
 		lib := dev
 		if m := devToRuntime[dev]; m != nil {
 			if lib, ok = m[u.Plan.Runtime.Release]; !ok {
@@ -288,11 +300,11 @@ func (u *Unit) addNativePackages(found map[string]string, table map[string]strin
 			}
 			if !ok {
 				u.Warn(0, "%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", fmt.Sprintf(label, name), dev, u.Base.Expanded)
-				continue
+				return
 			}
 		}
 		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
-			Why: fmt.Sprintf("%s needs %s at run time (%s)", fmt.Sprintf(label, name), lib, found[name])})
+			Why: fmt.Sprintf("%s needs %s at run time (%s)", fmt.Sprintf(label, name), lib, evidence)})
 	}
 }
 

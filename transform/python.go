@@ -641,7 +641,7 @@ var pyNative = map[string]string{
 	"python-ldap":  "libldap2-dev",
 	"pycurl":       "libcurl4-openssl-dev",
 	"python-magic": "libmagic-dev",
-	"uwsgi":        "libxml2-dev", // its default build links libxml2 when found
+	"uwsgi":        "libxml2-dev libyaml-dev", // its default build links libxml2 and libyaml when found (buildconf/base.ini)
 	"gitpython":    "git",
 }
 
