@@ -240,6 +240,16 @@ func CompareConfig(a, b *Converted, droppedEnv, addedPath map[string]bool) []str
 			}
 		}
 	}
+	// And the other way: a value the original's Dockerfile set may be the
+	// runtime image's own (ENV LANG=en_US.UTF-8 on a temurin runtime,
+	// which sets it): the final value is the same.
+	for k, v := range ea {
+		if _, set := eb[k]; !set {
+			if nv, ok := envValue(cb.Env, k); ok && nv == v {
+				delete(ea, k)
+			}
+		}
+	}
 	if !reflect.DeepEqual(ea, eb) {
 		add("Env", envList(ea), envList(eb))
 	}
