@@ -141,6 +141,11 @@ func (u *Unit) carryEffects() {
 				return false // .cargo/config.toml, .mvn/jvm.config: the build's settings
 			}
 		}
+		for _, t := range trees {
+			if x == t {
+				return false // the source tree itself (WORKDIR /usr/src/web), not an asset directory in it
+			}
+		}
 		for _, d := range assetDirs {
 			if base == d {
 				return true
@@ -158,9 +163,17 @@ func (u *Unit) carryEffects() {
 			break
 		}
 	}
+	finalWD := normDir(u.finalWorkdir())
 	skip := func(kind effect, x string) bool {
 		if x == "" || x == "/" || systemDirs[x] || secretFiles[path.Base(x)] || strings.Contains(x, "$") {
 			return true
+		}
+		if kind == effCreate && x == finalWD {
+			// mkdir -p /usr/src/app before WORKDIR /usr/src/app: the
+			// runtime's WORKDIR makes it, and the app's copies fill it.
+			if o, _ := u.recursiveChown(x, 0); o == "" {
+				return true
+			}
 		}
 		if kind != effCreate && inTreeKept(kind, x) {
 			for _, b := range buildOnly {
