@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -283,6 +284,18 @@ func (u *Unit) carryEffects() {
 		}
 		for _, c := range s.Commands {
 			u.commandEffects(s, c, add)
+			if (c.Name() == "make" || c.Name() == "gmake") && slices.Contains(c.Args, "install") {
+				// What make install's recipe puts outside the install
+				// prefix (install -D app.conf /etc/app/app.conf).
+				made, _ := u.makeCommands(s, c, "")
+				for _, m := range made {
+					u.commandEffects(s, m, add)
+				}
+				u.cmakeInstallEffects(s, c, add)
+			}
+			if c.Name() == "cmake" && slices.Contains(c.Args, "--install") {
+				u.cmakeInstallEffects(s, c, add)
+			}
 		}
 	}
 	if compiled {
@@ -736,4 +749,36 @@ func archivedPrograms(s *Step, runs map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+var cmakeInstallDestRe = regexp.MustCompile(`(?is)install\s*\(\s*(?:FILES|PROGRAMS|DIRECTORY)\b[^)]*?\bDESTINATION\s+"?(/[^\s")]+)`)
+
+// cmakeInstallEffects reads the install() rules of the build context's
+// CMakeLists.txt whose DESTINATION is absolute (/etc/app), outside the
+// prefix the program's copy covers.
+func (u *Unit) cmakeInstallEffects(s *Step, c Command, add func(kind effect, x, why string, line int)) {
+	if u.Context == nil {
+		return
+	}
+	_ = fs.WalkDir(u.Context.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && p != "." || strings.Count(p, "/") > 3) {
+			return fs.SkipDir
+		}
+		if d.Name() != "CMakeLists.txt" {
+			return nil
+		}
+		data, err := fs.ReadFile(u.Context.FS, p)
+		if err != nil {
+			return nil
+		}
+		for _, m := range cmakeInstallDestRe.FindAllStringSubmatch(string(data), -1) {
+			if dest := path.Clean(m[1]); !strings.HasPrefix(dest, "/usr/local") && !strings.Contains(dest, "$") {
+				add(effWrite, dest, fmt.Sprintf("line %d installs it (%s's install() names it)", s.In.StartLine, p), s.In.StartLine)
+			}
+		}
+		return nil
+	})
 }

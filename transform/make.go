@@ -115,6 +115,9 @@ func (u *Unit) makeCommands(s *Step, c Command, tool string) (cmds []Command, wh
 	}
 	recipe := m.recipeOf(targets)
 	toolRe := regexp.MustCompile(`(^|[\s;&|(])` + regexp.QuoteMeta(tool) + `\s`)
+	if tool == "" {
+		toolRe = regexp.MustCompile(`.`) // every recipe line
+	}
 	if !slices.ContainsFunc(recipe, toolRe.MatchString) {
 		return nil, ""
 	}
