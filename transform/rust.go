@@ -499,8 +499,23 @@ func (r *rustScan) attribute(run *cargoRun) bool {
 		// Only a binary named like its crate (or its CLI crate) is known
 		// without the crate.
 		crate := path.Base(strings.TrimSuffix(run.Registry, ".git"))
-		if e := r.needs.Exec; e != "" && (e == crate || e == strings.TrimSuffix(crate, "_cli") || e == strings.TrimSuffix(crate, "-cli")) {
+		// The command itself, or the words of its sh -c string.
+		cmdWords := map[string]bool{r.needs.Exec: true}
+		if path.Base(r.needs.Exec) == "sh" || path.Base(r.needs.Exec) == "bash" {
+			for _, w := range strings.Fields(strings.Join(r.needs.ExecArgs, " ")) {
+				cmdWords[w] = true
+			}
+		}
+		var e string
+		for _, w := range []string{crate, strings.TrimSuffix(crate, "_cli"), strings.TrimSuffix(crate, "-cli")} {
+			if w != "" && cmdWords[w] {
+				e = w
+				break
+			}
+		}
+		if e != "" {
 			names = []string{e}
+			usedByScript = e != r.needs.Exec // named inside sh -c
 			u.Fact(run.Line, "the container runs %s, the binary of the crate %s", e, crate)
 		} else if script, words := u.runtimeScript(); script != "" {
 			for _, w := range []string{crate, strings.TrimSuffix(crate, "_cli"), strings.TrimSuffix(crate, "-cli")} {
