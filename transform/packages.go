@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 
 	"github.com/stagesplit/stagesplit/parser"
 	"regexp"
@@ -68,6 +69,47 @@ func init() {
 // busyboxApplets are the tools of slimMissingTools that alpine's busybox
 // provides.
 var busyboxApplets = map[string]bool{"wget": true, "nc": true, "netcat": true, "ps": true}
+
+// crossDistroLibs are library packages named alike in every Debian and
+// Ubuntu release the runtimes use.
+var crossDistroLibs = map[string]bool{
+	"libfreetype6": true, "libfontconfig1": true, "libxrender1": true, "libxext6": true, "libxi6": true,
+	"libxtst6": true, "libx11-6": true, "libgomp1": true, "libpq5": true, "libxml2": true, "libsqlite3-0": true,
+	"libnss3": true, "libstdc++6": true, "libgcc-s1": true, "libc6": true, "libxslt1.1": true, "libyaml-0-2": true,
+}
+
+// distroOf is "ubuntu" or "debian" for an image whose distribution is
+// known, else "".
+func distroOf(im Image) string {
+	switch im.Release {
+	case "jammy", "noble", "focal", "bionic", "xenial":
+		return "ubuntu"
+	case "buster", "bullseye", "bookworm", "trixie", "stretch", "jessie":
+		return "debian"
+	}
+	switch im.Family {
+	case "ubuntu":
+		return "ubuntu"
+	case "eclipse-temurin":
+		if im.Libc != "musl" {
+			return "ubuntu"
+		}
+	case "openjdk", "maven", "gradle":
+		// openjdk's and maven's -openjdk tags are Debian-based (the
+		// oraclelinux ones use microdnf, a skip of their own); the
+		// -eclipse-temurin ones are Ubuntu's like temurin itself.
+		switch {
+		case im.Libc == "musl":
+		case strings.Contains(im.Tag, "temurin") || strings.Contains(im.Tag, "jammy") || strings.Contains(im.Tag, "noble") || strings.Contains(im.Tag, "focal"):
+			return "ubuntu"
+		case strings.Contains(im.Tag, "openjdk") || im.Family == "openjdk" && !strings.Contains(im.Tag, "oracle"):
+			return "debian"
+		}
+	case "debian", "golang", "node", "python", "ruby", "rust", "gcc", "php", "buildpack-deps":
+		return "debian"
+	}
+	return ""
+}
 
 // virtualSince are packages that were real (transitional) in older
 // releases and are only virtual in newer ones, with the package they
@@ -316,6 +358,14 @@ slim Debian image of the builder's release.`,
 			if p.Replays[s.In] != "" || p.Left[s.In] {
 				continue // repeated in the runtime stage as it is, or left behind on purpose
 			}
+			if p.Runtime.Ref != u.Base.Ref {
+				for _, c := range s.Commands {
+					if n := c.Name(); (n == "yum" || n == "dnf" || n == "microdnf") && slices.Contains(c.Args, "install") {
+						u.Skip(s.In.StartLine, "line %d installs packages with %s, whose names on %s (apt or apk) are not known", s.In.StartLine, n, p.Runtime.Ref)
+						return nil
+					}
+				}
+			}
 			if sourceLine == 0 && (s.In.Keyword == "run" || s.In.Keyword == "copy" || s.In.Keyword == "add") && aptSourceRe.MatchString(string(s.In.Raw)) {
 				sourceLine, sourceStep = s.In.StartLine, s
 			}
@@ -400,6 +450,12 @@ slim Debian image of the builder's release.`,
 					// it stood for exists in every release.
 					want[alt] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time; it is a virtual package on newer releases, so %s, the package it stood for, is installed", s.In.StartLine, pkg, alt), s.In.StartLine}
 					continue
+				}
+				if bd, rd := distroOf(u.Base), distroOf(p.Runtime); strings.HasPrefix(pkg, "lib") && !crossDistroLibs[pkg] && !musl && bd != "" && rd != "" && bd != rd {
+					// libjpeg62-turbo is Debian's, libjpeg-turbo8 Ubuntu's:
+					// library package names differ between the two.
+					u.Skip(s.In.StartLine, "line %d installs %s on %s (%s), and the runtime %s is %s, where library packages are named differently", s.In.StartLine, pkg, u.Base.Expanded, bd, p.Runtime.Ref, rd)
+					return nil
 				}
 				want[pkg] = reason{fmt.Sprintf("line %d installs %s, which the program may call at run time", s.In.StartLine, pkg), s.In.StartLine}
 				if installsRecommends(s) {
