@@ -885,6 +885,12 @@ func (r *rustScan) plan() error {
 		ref := "alpine:" + ver
 		plan.Runtime = ParseImage(ref, ref)
 		u.Fact(u.Stage.From.StartLine, "runtime %s: same musl libc as the builder", ref)
+		if !static {
+			// Rust's unwinder links libgcc_s on musl without crt-static
+			// (library/unwind: link(name = "gcc_s", cfg(not(crt-static)))).
+			plan.Packages = append(plan.Packages, Package{Name: "libgcc", Line: u.Stage.From.StartLine,
+				Why: "a dynamically linked musl Rust binary loads libgcc_s for unwinding"})
+		}
 	default:
 		if rel == "" {
 			if !static {
