@@ -70,6 +70,15 @@ func init() {
 // provides.
 var busyboxApplets = map[string]bool{"wget": true, "nc": true, "netcat": true, "ps": true}
 
+// rpmSetupTools are packages an Amazon Linux or UBI builder installs for
+// the build or the account setup (gradlew needs xargs, useradd comes from
+// shadow-utils), which the runtime does not need or has.
+var rpmSetupTools = map[string]bool{
+	"shadow-utils": true, "findutils": true, "tar": true, "gzip": true, "unzip": true, "which": true,
+	"git": true, "make": true, "gcc": true, "gcc-c++": true, "xz": true, "bzip2": true, "diffutils": true,
+	"wget": true, "curl": true, "-y": true,
+}
+
 // crossDistroLibs are library packages named alike in every Debian and
 // Ubuntu release the runtimes use.
 var crossDistroLibs = map[string]bool{
@@ -361,8 +370,12 @@ slim Debian image of the builder's release.`,
 			if p.Runtime.Ref != u.Base.Ref {
 				for _, c := range s.Commands {
 					if n := c.Name(); (n == "yum" || n == "dnf" || n == "microdnf") && slices.Contains(c.Args, "install") {
-						u.Skip(s.In.StartLine, "line %d installs packages with %s, whose names on %s (apt or apk) are not known", s.In.StartLine, n, p.Runtime.Ref)
-						return nil
+						for _, pkg := range nonFlags(c.Args[1:]) {
+							if pkg != "install" && !rpmSetupTools[pkg] {
+								u.Skip(s.In.StartLine, "line %d installs %s with %s, whose name on %s (apt or apk) is not known", s.In.StartLine, pkg, n, p.Runtime.Ref)
+								return nil
+							}
+						}
 					}
 				}
 			}
