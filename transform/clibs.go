@@ -54,6 +54,7 @@ var linkLibs = map[string]string{
 	"onig":     "libonig-dev",
 	"expat":    "libexpat1-dev",
 	"uuid":     "uuid-dev",
+	"jansson":  "libjansson-dev",
 	"cap":      "libcap-dev",
 	"seccomp":  "libseccomp-dev",
 	"yaml":     "libyaml-dev", "yaml-0": "libyaml-dev",

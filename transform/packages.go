@@ -151,6 +151,7 @@ func devRuntimeName(dev, release string) string {
 // generator and REWRITE-RULES §4). "*" applies to every release.
 var devToRuntime = map[string]map[string]string{
 	"libpq-dev":                  {"*": "libpq5"},
+	"libjansson-dev":             {"*": "libjansson4"},
 	"libmysqlclient-dev":         {"bionic": "libmysqlclient20", "focal": "libmysqlclient21", "jammy": "libmysqlclient21", "noble": "libmysqlclient21"},
 	"libgeos-dev":                {"buster": "libgeos-c1v5", "bullseye": "libgeos-c1v5", "bookworm": "libgeos-c1v5", "trixie": "libgeos-c1t64", "focal": "libgeos-c1v5", "jammy": "libgeos-c1v5", "noble": "libgeos-c1t64"},
 	"libproj-dev":                {"buster": "libproj13", "bullseye": "libproj19", "bookworm": "libproj25", "trixie": "libproj25", "focal": "libproj15", "jammy": "libproj22", "noble": "libproj25"},

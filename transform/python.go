@@ -105,6 +105,9 @@ reason.`,
 			}
 			setSys(line, "the container runs %s, a link line %d makes to the system interpreter", link, line)
 		}
+		if py.uvSystem != 0 {
+			setSys(py.uvSystem, "line %d installs with uv pip install --system, into the interpreter's prefix past any virtual environment", py.uvSystem)
+		}
 		if py.venv == "" {
 			for _, st := range u.Steps {
 				for _, c := range st.Commands {
@@ -118,6 +121,10 @@ reason.`,
 					}
 				}
 			}
+		}
+		if py.uvSystem != 0 && py.venv != "" {
+			u.Skip(py.uvSystem, "line %d: uv pip install --system installs into the system interpreter, past the virtual environment %s: not supported yet", py.uvSystem, py.venv)
+			return nil
 		}
 		if sysWhy != "" && py.venv == "" {
 			if user, line := u.userAt(py.first); user != "" && normUser(user) != "0" && user != "root" {
@@ -438,6 +445,7 @@ type pyInstalls struct {
 	names    []string // packages named on install command lines
 	noBinary int      // the line of a pip install --no-binary (built from source)
 	reqFiles []string // requirements files named by -r, as image paths
+	uvSystem int      // the line of a uv pip install --system
 }
 
 // pythonInstalls finds the package installs of the stage and the venv they
@@ -529,8 +537,11 @@ func (u *Unit) pythonInstalls() (pyInstalls, string) {
 				switch {
 				case tool == "uv" && a == "--system":
 					// uv 0.2 and later: --system skips any virtual environment
-					// on PATH (astral-sh/uv#4031) and installs into /usr/local.
-					return pyInstalls{line: s.In.StartLine}, fmt.Sprintf("line %d: uv pip install --system installs into the system interpreter, past any virtual environment: not supported yet", s.In.StartLine)
+					// on PATH (astral-sh/uv#4031) and installs into /usr/local:
+					// the plan that keeps /usr/local.
+					if py.uvSystem == 0 {
+						py.uvSystem = s.In.StartLine
+					}
 				case a == "--no-binary" || strings.HasPrefix(a, "--no-binary="):
 					py.noBinary = s.In.StartLine
 				case a == "--user":
