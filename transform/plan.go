@@ -476,6 +476,7 @@ func (u *Unit) copyReferencedFiles(n Needs, arts []goArtifact) {
 		for _, r := range roots {
 			if p != r && strings.HasPrefix(p, strings.TrimSuffix(r, "/")+"/") {
 				add(p, fmt.Sprintf("the container's command names %s", w), n.ExecLine)
+				u.copyConfigPaths(p, add, n.ExecLine)
 			}
 		}
 	}
@@ -635,6 +636,35 @@ func (u *Unit) cronFiles() []string {
 		}
 	}
 	return out
+}
+
+var configPathRe = regexp.MustCompile(`[A-Za-z0-9_.~-]*/[A-Za-z0-9_./-]*`)
+
+// copyConfigPaths reads a config file of the build context the command
+// names (config.yaml) and carries the context paths it names
+// (data_dir: /app/pages), which the original had through COPY . .
+func (u *Unit) copyConfigPaths(file string, add func(p, why string, line int), line int) {
+	rel, ok := u.contextPath(file)
+	if !ok || !configExt[path.Ext(file)] {
+		return
+	}
+	data, err := fs.ReadFile(u.Context.FS, rel)
+	if err != nil || len(data) > 1<<16 {
+		return
+	}
+	for _, tok := range configPathRe.FindAllString(string(data), -1) {
+		tok = strings.TrimRight(tok, "/.")
+		if tok == "" || strings.HasPrefix(tok, "//") || strings.Contains(tok, "://") {
+			continue
+		}
+		p := Resolve(path.Dir(file), tok)
+		if p == path.Dir(file) || p == "/" {
+			continue
+		}
+		if _, ok := u.contextPath(p); ok {
+			add(p, fmt.Sprintf("%s names %s, which the build context has", path.Base(file), tok), line)
+		}
+	}
 }
 
 // scriptInContext reports whether a word of the run-time command is a file
