@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -136,9 +137,14 @@ func (u *Unit) planDotnet() {
 		case b.Family == "dotnet-legacy":
 			u.Skip(pub.Line, "the project targets %s on the SDK %s: the deprecated microsoft/dotnet runtime tags are not mapped", tfm, b.Expanded)
 			return
-		case v.Variant != "" && !strings.HasPrefix(v.Variant, "alpine") && !strings.HasPrefix(v.Variant, "bookworm") && !strings.HasPrefix(v.Variant, "bullseye") && v.Variant != "jammy" && v.Variant != "focal":
-			u.Skip(pub.Line, "the project targets %s on the SDK %s: which %s variant of .NET %d.%d exists is not known", tfm, b.Expanded, v.Variant, tv.Major, tv.Minor)
+		case !dotnetOldVariant(tv, v.Variant):
+			u.Skip(pub.Line, "the project targets %s on the SDK %s: .NET %d.%d had no %s images", tfm, b.Expanded, tv.Major, tv.Minor, v.Variant)
 			return
+		}
+		if strings.HasPrefix(v.Variant, "alpine3") {
+			// The older version's own alpine: its floating tag (musl
+			// programs run on a newer alpine, not the other way round).
+			v.Variant = "alpine"
 		}
 		u.Fact(pub.Line, "the project targets %s: the runtime is .NET %d.%d, not the SDK's %d.%d", tfm, tv.Major, tv.Minor, v.Major, v.Minor)
 		sdkV = v
@@ -405,6 +411,26 @@ func dotnetRuntime(b Image, v dotnetVersion, web bool) (Image, string) {
 		ref = "mcr.microsoft.com/dotnet/" + kind + ":" + tag
 	}
 	return ParseImage(ref, ref), ""
+}
+
+// dotnetOldVariants are the OS variants the runtime images of older .NET
+// versions were published for (dotnet-docker's manifests): 3.1 ended
+// before bookworm, 5.0 and 6.0 before noble, and so on.
+var dotnetOldVariants = map[string][]string{
+	"2.1": {"stretch-slim", "buster-slim", "bionic", "focal"},
+	"3.1": {"buster-slim", "bullseye-slim", "bionic", "focal"},
+	"5.0": {"buster-slim", "bullseye-slim", "focal"},
+	"6.0": {"bullseye-slim", "bookworm-slim", "focal", "jammy"},
+	"7.0": {"bullseye-slim", "bookworm-slim", "jammy"},
+}
+
+// dotnetOldVariant reports whether .NET tv had runtime images of the SDK
+// tag's variant: none (the default), alpine (floating), or a known one.
+func dotnetOldVariant(tv dotnetVersion, variant string) bool {
+	if variant == "" || variant == "alpine" || strings.HasPrefix(variant, "alpine3") {
+		return true
+	}
+	return slices.Contains(dotnetOldVariants[fmt.Sprintf("%d.%d", tv.Major, tv.Minor)], variant)
 }
 
 var targetFrameworkRe = regexp.MustCompile(`(?i)<TargetFramework>\s*(net(?:coreapp)?(\d+)\.(\d+))[^<]*</TargetFramework>`)

@@ -76,7 +76,7 @@ var busyboxApplets = map[string]bool{"wget": true, "nc": true, "netcat": true, "
 var rpmSetupTools = map[string]bool{
 	"shadow-utils": true, "findutils": true, "tar": true, "gzip": true, "unzip": true, "which": true,
 	"git": true, "make": true, "gcc": true, "gcc-c++": true, "xz": true, "bzip2": true, "diffutils": true,
-	"wget": true, "curl": true, "-y": true,
+	"wget": true, "curl": true, "-y": true, "maven": true, "gradle": true, "ant": true,
 }
 
 // crossDistroLibs are library packages named alike in every Debian and

@@ -638,7 +638,10 @@ func (u *Unit) cronFiles() []string {
 	return out
 }
 
-var configPathRe = regexp.MustCompile(`[A-Za-z0-9_.~-]*/[A-Za-z0-9_./-]*`)
+var (
+	configPathRe  = regexp.MustCompile(`[A-Za-z0-9_.~-]*/[A-Za-z0-9_./-]*`)
+	configValueRe = regexp.MustCompile(`(?m)[:=]\s*["']?([A-Za-z0-9_][A-Za-z0-9_.-]*)["']?\s*,?\s*$`)
+)
 
 // copyConfigPaths reads a config file of the build context the command
 // names (config.yaml) and carries the context paths it names
@@ -652,7 +655,13 @@ func (u *Unit) copyConfigPaths(file string, add func(p, why string, line int), l
 	if err != nil || len(data) > 1<<16 {
 		return
 	}
-	for _, tok := range configPathRe.FindAllString(string(data), -1) {
+	toks := configPathRe.FindAllString(string(data), -1)
+	// Bare values (rules_dir: rules, geoip = "GeoLite2.mmdb") name a
+	// context entry when one of that name is beside the file.
+	for _, m := range configValueRe.FindAllStringSubmatch(string(data), -1) {
+		toks = append(toks, m[1])
+	}
+	for _, tok := range toks {
 		tok = strings.TrimRight(tok, "/.")
 		if tok == "" || strings.HasPrefix(tok, "//") || strings.Contains(tok, "://") {
 			continue
