@@ -459,15 +459,24 @@ func (u *Unit) dotnetTargetVersion(p *dotnetPublish) (v dotnetVersion, tfm strin
 	if b, err := fs.ReadFile(u.Context.FS, file); err == nil && read(string(b)) {
 		return v, tfm
 	}
-	for dir := path.Dir(file); ; dir = path.Dir(dir) {
+	for _, dir := range dirsAbove(file) {
 		if b, err := fs.ReadFile(u.Context.FS, path.Join(dir, "Directory.Build.props")); err == nil && read(string(b)) {
 			return v, tfm
 		}
-		if dir == "." || dir == "/" {
-			break
-		}
 	}
 	return v, ""
+}
+
+// dirsAbove lists the directories of the build context from a project
+// file's own up to the root, where MSBuild looks for Directory.Build.props.
+func dirsAbove(file string) []string {
+	var out []string
+	for dir := path.Dir(file); ; dir = path.Dir(dir) {
+		out = append(out, dir)
+		if dir == "." || dir == "/" {
+			return out
+		}
+	}
 }
 
 // dotnetProjectFile finds the project file a publish builds in the build
@@ -523,14 +532,11 @@ func (u *Unit) dotnetSelfContained(p *dotnetPublish, v dotnetVersion) (bool, str
 		return false, ""
 	}
 	var text []byte
-	for dir := path.Dir(file); ; dir = path.Dir(dir) {
+	for _, dir := range dirsAbove(file) {
 		for _, f := range []string{"Directory.Build.props", "Directory.Build.targets"} {
 			if b, err := fs.ReadFile(u.Context.FS, path.Join(dir, f)); err == nil {
 				text = append(text, b...)
 			}
-		}
-		if dir == "." || dir == "/" {
-			break
 		}
 	}
 	b, err := fs.ReadFile(u.Context.FS, file)

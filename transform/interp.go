@@ -289,23 +289,21 @@ func (u *Unit) addNativePackages(found map[string]string, table map[string]strin
 // addNativePackage adds the run-time package of one build package dev
 // that the language package name links.
 func (u *Unit) addNativePackage(name, dev, evidence, label string) {
-	{
-		ok := true
-		lib := dev
-		if m := devToRuntime[dev]; m != nil {
-			if lib, ok = m[u.Plan.Runtime.Release]; !ok {
-				if lib, ok = m[u.Base.Release]; !ok {
-					lib, ok = m["*"]
-				}
-			}
-			if !ok {
-				u.Warn(0, "%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", fmt.Sprintf(label, name), dev, u.Base.Expanded)
-				return
+	lib := dev
+	if m := devToRuntime[dev]; m != nil {
+		ok := false
+		if lib, ok = m[u.Plan.Runtime.Release]; !ok {
+			if lib, ok = m[u.Base.Release]; !ok {
+				lib, ok = m["*"]
 			}
 		}
-		u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
-			Why: fmt.Sprintf("%s needs %s at run time (%s)", fmt.Sprintf(label, name), lib, evidence)})
+		if !ok {
+			u.Warn(0, "%s needs the run-time library of %s, whose name depends on the Debian release, and the release of %s is unknown: install it in the runtime stage", fmt.Sprintf(label, name), dev, u.Base.Expanded)
+			return
+		}
 	}
+	u.Plan.Packages = append(u.Plan.Packages, Package{Name: lib,
+		Why: fmt.Sprintf("%s needs %s at run time (%s)", fmt.Sprintf(label, name), lib, evidence)})
 }
 
 // withDir is the copies of a dependency directory (a venv, the gems) and
