@@ -17,7 +17,9 @@ import (
 var passNode = &Pass{
 	Name: "node",
 	Doc: `Plans the split of a Node.js image (npm, yarn or pnpm).
-The app directory is where the dependencies are installed. With package.json in the build context, a
+The app directory is where the dependencies are installed, or where a cp -r or mv after the install
+puts their node_modules (npm install in /tmp, then cp -a /tmp/node_modules /opt/app/; the whole app
+directory is copied then, as below; a symlink is a skip). With package.json in the build context, a
 stage "deps" repeats the instructions up to the install with NODE_ENV=production (without the flags
 and NODE_ENV assignments that keep dev dependencies: --production=false, --include=dev;
 npm_config_production and the like in the environment make this plan unusable; a RUN of global
@@ -134,9 +136,15 @@ writes there cannot be carried.`,
 			u.Skip(installLine, "dependencies are installed at /: set a WORKDIR so the app directory can be copied alone")
 			return nil
 		}
+		movedAt := 0 // the line that copies node_modules into the app directory
 		if wd := u.finalWorkdir(); wd != appDir && !strings.HasPrefix(wd, strings.TrimSuffix(appDir, "/")+"/") {
-			u.Skip(installLine, "dependencies are installed in %s but the container runs in %s: cannot tell which files the app needs", appDir, normDir(wd))
-			return nil
+			line, to := u.nodeModulesMoved(installLine, appDir)
+			if to == "" || wd != to && !strings.HasPrefix(wd, strings.TrimSuffix(to, "/")+"/") {
+				u.Skip(installLine, "dependencies are installed in %s but the container runs in %s: cannot tell which files the app needs", appDir, normDir(wd))
+				return nil
+			}
+			u.Fact(line, "line %d puts the node_modules installed in %s into %s, the app directory", line, appDir, to)
+			appDir, movedAt = to, line
 		}
 		if line, why := u.nodeWritesOutside(appDir); why != "" {
 			u.Skip(line, "%s", why)
@@ -218,7 +226,11 @@ writes there cannot be carried.`,
 
 		plan.RuntimeRuns = append(plan.RuntimeRuns, u.nodeGlobalRuns(globals)...)
 		plan.RuntimeRuns = append(plan.RuntimeRuns, corepackRuns...)
-		if deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy, yarn); why == "" {
+		deps, copies, why := u.nodeDepsPlan(installStep, appDir, outs, outWhy, yarn)
+		if movedAt != 0 {
+			why = fmt.Sprintf("line %d copies node_modules into the app directory after the install: a deps stage repeating the steps up to the install would not", movedAt)
+		}
+		if why == "" {
 			if deps.Name != "" {
 				plan.Stages = append(plan.Stages, deps)
 			}
@@ -276,6 +288,62 @@ writes there cannot be carried.`,
 		}
 		return nil
 	},
+}
+
+// nodeModulesMoved finds the cp or mv after the install that puts
+// from/node_modules into another directory (the 2015 layer-caching idiom:
+// npm install in /tmp, then cp -a /tmp/node_modules /opt/app/), and
+// returns its line and that directory. A symlink is not followed: the
+// runtime would need the install directory too.
+func (u *Unit) nodeModulesMoved(installLine int, from string) (int, string) {
+	src := path.Join(from, "node_modules")
+	mkdirs := map[string]bool{}
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			switch c.Name() {
+			case "mkdir":
+				for _, a := range nonFlags(c.Args[1:]) {
+					mkdirs[Resolve(c.Dir, a)] = true
+				}
+				continue
+			case "cp", "mv":
+			default:
+				continue
+			}
+			if s.In.StartLine < installLine {
+				continue
+			}
+			srcs, dst, into, ok := moveOperands(c.Name(), c.Args[1:])
+			if !ok || len(srcs) != 1 || strings.ContainsAny(srcs[0]+dst+into, "$*?[") || Resolve(c.Dir, strings.TrimSuffix(srcs[0], "/")) != src {
+				continue
+			}
+			if c.Name() == "cp" && !hasRecursiveFlag(c.Args[1:]) {
+				continue
+			}
+			switch d := Resolve(c.Dir, dst); {
+			case into != "":
+				return s.In.StartLine, Resolve(c.Dir, into)
+			case path.Base(d) == "node_modules":
+				return s.In.StartLine, path.Dir(d)
+			case strings.HasSuffix(dst, "/") || mkdirs[d] || d == normDir(s.Workdir):
+				return s.In.StartLine, d
+			}
+		}
+	}
+	return 0, ""
+}
+
+// hasRecursiveFlag reports whether cp's options copy directories.
+func hasRecursiveFlag(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--recursive" || a == "--archive":
+			return true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a[1:], "arR"):
+			return true
+		}
+	}
+	return false
 }
 
 // nodeNativePackages adds the system packages that npm packages load at
