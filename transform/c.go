@@ -467,38 +467,29 @@ func (s *cScan) build(st *Step, c Command, dir string) *cBuild {
 	switch b.Tool {
 	case "make", "gmake":
 		b.Tool = "make"
-		for i := 0; i < len(args); i++ {
-			a := args[i]
-			switch {
-			case a == "-C" || a == "--directory":
-				v, ok := val(&i)
+		mc := parseMakeArgs(args)
+		for _, d := range mc.Dirs {
+			v, ok := s.expand(st, c, d)
+			if !ok {
 				setDir(v, ok, "the directory")
-			case strings.HasPrefix(a, "--directory="):
-				v, ok := s.expand(st, c, strings.TrimPrefix(a, "--directory="))
-				setDir(v, ok, "the directory")
-			case strings.HasPrefix(a, "-C") && len(a) > 2:
-				v, ok := s.expand(st, c, a[2:])
-				setDir(v, ok, "the directory")
-			case a == "-f" || a == "--file" || a == "--makefile":
-				v, _ := val(&i)
-				b.Makefile = v
-			case a == "-j" || a == "--jobs":
-				if i+1 < len(args) && (isNumeric(args[i+1]) || strings.Contains(args[i+1], "$")) {
-					i++
-				}
-			case a == "-l" || a == "-o" || a == "-W" || a == "-I":
-				i++
-			case strings.HasPrefix(a, "-"):
-			case strings.Contains(a, "=") && !strings.HasPrefix(a, "="):
-				k, v, _ := strings.Cut(a, "=")
-				if ev, ok := s.expand(st, c, v); ok {
-					b.Vars[k] = ev
-				} else {
-					b.Vars[k] = "$"
-				}
-			case strings.ContainsAny(a, "$`"):
-			default:
-				b.Targets = append(b.Targets, a)
+				break
+			}
+			dir = Resolve(dir, v)
+			b.Dir = dir
+		}
+		if mc.File != "" {
+			b.Makefile, _ = s.expand(st, c, mc.File)
+		}
+		for k, v := range mc.Vars {
+			if ev, ok := s.expand(st, c, v); ok {
+				b.Vars[k] = ev
+			} else {
+				b.Vars[k] = "$"
+			}
+		}
+		for _, t := range mc.Targets {
+			if !strings.ContainsAny(t, "$`") {
+				b.Targets = append(b.Targets, t)
 			}
 		}
 		for _, t := range b.Targets {

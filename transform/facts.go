@@ -553,19 +553,83 @@ func (u *Unit) finalWorkdir() string {
 // `COPY . <dir>` (or ADD) puts the whole context at dir.
 func (u *Unit) contextDirs() []string {
 	var out []string
+	for _, cp := range u.contextCopies() {
+		if cp.src == "." {
+			out = append(out, cp.dest)
+		}
+	}
+	return out
+}
+
+// ctxCopy is one source of a COPY or ADD from the build context.
+type ctxCopy struct {
+	src  string // cleaned, relative to the context root
+	raw  string // as the instruction writes it
+	line int    // the instruction's line
+	step *Step
+	dest string // absolute
+	// intoDir is set when the destination is a directory the source goes
+	// into: a trailing slash, several sources, or a pattern.
+	intoDir bool
+}
+
+// sourceOf returns the context path that this copy put at p.
+func (cp ctxCopy) sourceOf(p string, isDir func(string) bool) (string, bool) {
+	under := func(root string) (string, bool) {
+		if p == root {
+			return "", true
+		}
+		if rel, ok := strings.CutPrefix(p, strings.TrimSuffix(root, "/")+"/"); ok {
+			return rel, true
+		}
+		return "", false
+	}
+	switch {
+	case cp.src == "." || isDir(cp.src) && !strings.ContainsAny(cp.src, "*?["):
+		// A directory's contents land in the destination.
+		if rel, ok := under(cp.dest); ok {
+			return path.Join(cp.src, rel), true
+		}
+	case strings.ContainsAny(cp.src, "*?["):
+		if path.Dir(p) == cp.dest {
+			cand := path.Join(path.Dir(cp.src), path.Base(p))
+			if ok, _ := path.Match(cp.src, cand); ok {
+				return cand, true
+			}
+		}
+	default:
+		target := cp.dest
+		if cp.intoDir {
+			target = path.Join(cp.dest, path.Base(cp.src))
+		}
+		if p == target {
+			return cp.src, true
+		}
+	}
+	return "", false
+}
+
+// contextCopies lists the sources and destinations of the COPY and ADD
+// instructions that read the build context, in order.
+func (u *Unit) contextCopies() []ctxCopy {
+	var out []ctxCopy
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {
 		sd, ok := contextCopy(s)
 		if !ok {
 			continue
 		}
+		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
+		if err != nil {
+			continue
+		}
+		abs := Resolve(s.Workdir, dest)
 		for _, src := range sd.SourcePaths {
-			if path.Clean(src) == "." {
-				dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
-				if err == nil {
-					out = append(out, Resolve(s.Workdir, dest))
-				}
+			if strings.Contains(src, "://") || strings.Contains(src, "$") {
+				continue
 			}
+			into := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1 || strings.ContainsAny(src, "*?[")
+			out = append(out, ctxCopy{src: path.Clean(strings.TrimPrefix(src, "/")), raw: src, line: s.In.StartLine, step: s, dest: abs, intoDir: into})
 		}
 	}
 	return out

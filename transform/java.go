@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 var passJava = &Pass{
@@ -753,57 +752,44 @@ func (u *Unit) javaContextData(line int) {
 		}
 		return false
 	}
-	lex := shell.NewLex(u.File.Escape)
-	for _, s := range u.Steps {
-		sd, ok := contextCopy(s)
-		if !ok {
-			continue
-		}
-		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
-		if err != nil {
-			continue
-		}
-		abs := Resolve(s.Workdir, dest)
-		into := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
-		for _, src := range sd.SourcePaths {
-			name := path.Base(path.Clean(src))
-			switch {
-			case strings.Contains(src, "://") || strings.Contains(src, "$"):
-			case path.Clean(src) == ".":
-				if u.Context == nil {
-					u.Warn(s.In.StartLine, "no build context: only the build output is copied; if the program reads files from %s at run time, copy them too", abs)
-					continue
+	for _, cp := range u.contextCopies() {
+		src, abs, into, sline := cp.raw, cp.dest, cp.intoDir, cp.line
+		name := path.Base(cp.src)
+		switch {
+		case cp.src == ".":
+			if u.Context == nil {
+				u.Warn(sline, "no build context: only the build output is copied; if the program reads files from %s at run time, copy them too", abs)
+				continue
+			}
+			entries, _ := fs.ReadDir(u.Context.FS, ".")
+			for _, e := range entries {
+				if javaRuntimeData(e.Name()) && !javaBuildInputs[e.Name()] {
+					add(path.Join(abs, e.Name()), fmt.Sprintf("the build context has %s, which programs read at run time", e.Name()), sline)
 				}
-				entries, _ := fs.ReadDir(u.Context.FS, ".")
-				for _, e := range entries {
-					if javaRuntimeData(e.Name()) && !javaBuildInputs[e.Name()] {
-						add(path.Join(abs, e.Name()), fmt.Sprintf("the build context has %s, which programs read at run time", e.Name()), s.In.StartLine)
-					}
+			}
+		case javaBuildInputs[name] || javaSourceExt[path.Ext(name)] || strings.ContainsAny(src, "*?["):
+		case javaRuntimeData(name):
+			p := abs
+			if into {
+				p = path.Join(abs, name)
+			}
+			add(p, fmt.Sprintf("line %d copies %s from the build context, which programs read at run time", sline, src), sline)
+		case !inBuildTree(abs):
+			// Put outside the project (an entrypoint in /usr/local/bin,
+			// a certificate): the effects pass carries it.
+		default:
+			p := abs
+			if into {
+				p = path.Join(abs, name)
+			}
+			copied := false
+			for _, c := range u.Plan.Copies {
+				if _, in := under(p, path.Clean(c.Src)); in && c.Replay == nil {
+					copied = true
 				}
-			case javaBuildInputs[name] || javaSourceExt[path.Ext(name)] || strings.ContainsAny(src, "*?["):
-			case javaRuntimeData(name):
-				p := abs
-				if into {
-					p = path.Join(abs, name)
-				}
-				add(p, fmt.Sprintf("line %d copies %s from the build context, which programs read at run time", s.In.StartLine, src), s.In.StartLine)
-			case !inBuildTree(abs):
-				// Put outside the project (an entrypoint in /usr/local/bin,
-				// a certificate): the effects pass carries it.
-			default:
-				p := abs
-				if into {
-					p = path.Join(abs, name)
-				}
-				copied := false
-				for _, c := range u.Plan.Copies {
-					if _, in := under(p, path.Clean(c.Src)); in && c.Replay == nil {
-						copied = true
-					}
-				}
-				if !copied {
-					unknown = append(unknown, fmt.Sprintf("%s (line %d)", src, s.In.StartLine))
-				}
+			}
+			if !copied {
+				unknown = append(unknown, fmt.Sprintf("%s (line %d)", src, sline))
 			}
 		}
 	}
@@ -912,77 +898,6 @@ func (u *Unit) guessIsDir(src string) bool {
 		}
 	}
 	return path.Ext(src) == ""
-}
-
-// javaContextCopy is one source of a COPY or ADD from the build context.
-type javaContextCopy struct {
-	src  string // cleaned, relative to the context root
-	dest string // absolute
-	// intoDir is set when the destination is a directory the source goes
-	// into: a trailing slash, several sources, or a pattern.
-	intoDir bool
-}
-
-// sourceOf returns the context path that this copy put at p.
-func (cp javaContextCopy) sourceOf(p string, isDir func(string) bool) (string, bool) {
-	under := func(root string) (string, bool) {
-		if p == root {
-			return "", true
-		}
-		if rel, ok := strings.CutPrefix(p, strings.TrimSuffix(root, "/")+"/"); ok {
-			return rel, true
-		}
-		return "", false
-	}
-	switch {
-	case cp.src == "." || isDir(cp.src) && !strings.ContainsAny(cp.src, "*?["):
-		// A directory's contents land in the destination.
-		if rel, ok := under(cp.dest); ok {
-			return path.Join(cp.src, rel), true
-		}
-	case strings.ContainsAny(cp.src, "*?["):
-		if path.Dir(p) == cp.dest {
-			cand := path.Join(path.Dir(cp.src), path.Base(p))
-			if ok, _ := path.Match(cp.src, cand); ok {
-				return cand, true
-			}
-		}
-	default:
-		target := cp.dest
-		if cp.intoDir {
-			target = path.Join(cp.dest, path.Base(cp.src))
-		}
-		if p == target {
-			return cp.src, true
-		}
-	}
-	return "", false
-}
-
-// contextCopies lists the sources and destinations of the COPY and ADD
-// instructions that read the build context, in order.
-func (u *Unit) contextCopies() []javaContextCopy {
-	var out []javaContextCopy
-	lex := shell.NewLex(u.File.Escape)
-	for _, s := range u.Steps {
-		sd, ok := contextCopy(s)
-		if !ok {
-			continue
-		}
-		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
-		if err != nil {
-			continue
-		}
-		abs := Resolve(s.Workdir, dest)
-		for _, src := range sd.SourcePaths {
-			if strings.Contains(src, "://") || strings.Contains(src, "$") {
-				continue
-			}
-			into := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1 || strings.ContainsAny(src, "*?[")
-			out = append(out, javaContextCopy{src: path.Clean(strings.TrimPrefix(src, "/")), dest: abs, intoDir: into})
-		}
-	}
-	return out
 }
 
 func orDot(s string) string {

@@ -9,6 +9,55 @@ import (
 	"strings"
 )
 
+// makeCall is what a make command line says, as written: the -C
+// directories in order (each relative to the one before), the -f
+// Makefile, the VAR=value assignments and the targets.
+type makeCall struct {
+	Dirs    []string
+	File    string
+	Vars    map[string]string
+	Targets []string
+}
+
+// parseMakeArgs reads make's arguments (without "make"). The values of
+// -j (a number, or a variable), -l, -o, -W and -I are not targets.
+func parseMakeArgs(args []string) makeCall {
+	mc := makeCall{Vars: map[string]string{}}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		next := func() string {
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch {
+		case a == "-C" || a == "--directory":
+			mc.Dirs = append(mc.Dirs, next())
+		case strings.HasPrefix(a, "--directory="):
+			mc.Dirs = append(mc.Dirs, strings.TrimPrefix(a, "--directory="))
+		case strings.HasPrefix(a, "-C") && len(a) > 2:
+			mc.Dirs = append(mc.Dirs, a[2:])
+		case a == "-f" || a == "--file" || a == "--makefile":
+			mc.File = next()
+		case a == "-j" || a == "--jobs":
+			if i+1 < len(args) && (isNumeric(args[i+1]) || strings.Contains(args[i+1], "$")) {
+				i++
+			}
+		case a == "-l" || a == "-o" || a == "-W" || a == "-I":
+			i++
+		case strings.HasPrefix(a, "-"):
+		case strings.Contains(a, "=") && !strings.HasPrefix(a, "="):
+			k, v, _ := strings.Cut(a, "=")
+			mc.Vars[k] = v
+		default:
+			mc.Targets = append(mc.Targets, a)
+		}
+	}
+	return mc
+}
+
 // makeCommands reads the commands a make run executes from the Makefile
 // of the build context, when a recipe runs tool (go, cargo): legacy Go and
 // Rust repositories often build with `make build` rather than the tool
@@ -25,46 +74,15 @@ func (u *Unit) makeCommands(s *Step, c Command, tool string) (cmds []Command, wh
 	if dir == "" {
 		dir = s.Workdir
 	}
-	file := ""
-	vars := map[string]string{}
-	var targets []string
-	args := c.Args[1:]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		next := func() string {
-			if i+1 < len(args) {
-				i++
-				return args[i]
-			}
-			return ""
-		}
-		switch {
-		case a == "-C" || a == "--directory":
-			dir = Resolve(dir, next())
-		case strings.HasPrefix(a, "--directory="):
-			dir = Resolve(dir, strings.TrimPrefix(a, "--directory="))
-		case strings.HasPrefix(a, "-C") && len(a) > 2:
-			dir = Resolve(dir, a[2:])
-		case a == "-f" || a == "--file" || a == "--makefile":
-			file = next()
-		case a == "-j" || a == "--jobs":
-			if i+1 < len(args) && isNumeric(args[i+1]) {
-				i++
-			}
-		case a == "-l" || a == "-o" || a == "-W" || a == "-I":
-			i++
-		case strings.HasPrefix(a, "-"):
-		case strings.Contains(a, "="):
-			k, v, _ := strings.Cut(a, "=")
-			vars[k] = v
-		default:
-			targets = append(targets, a)
-		}
+	mc := parseMakeArgs(c.Args[1:])
+	for _, d := range mc.Dirs {
+		dir = Resolve(dir, d)
 	}
+	file, vars, targets := mc.File, mc.Vars, mc.Targets
 	// A variable of the command line whose value is a Docker variable
 	// (VERSION=$VERSION) is known to the recipe only as that text; the
 	// directory, the Makefile and the targets must be literal.
-	if strings.Contains(dir, "$") || strings.Contains(file, "$") || slices.ContainsFunc(targets, func(t string) bool { return strings.Contains(t, "$") }) {
+	if strings.Contains(dir, "$") || strings.Contains(file, "$") || slices.ContainsFunc(targets, func(t string) bool { return strings.ContainsAny(t, "$`") }) {
 		return nil, ""
 	}
 	names := []string{"GNUmakefile", "makefile", "Makefile"}

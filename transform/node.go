@@ -1830,25 +1830,11 @@ func (u *Unit) contextFileFor(abs string) (string, bool) {
 			return rel, true
 		}
 	}
-	lex := shell.NewLex(u.File.Escape)
-	for _, s := range u.Steps {
-		sd, ok := contextCopy(s)
-		if !ok || len(sd.SourcePaths) == 0 {
-			continue
-		}
-		dest, _, err := lex.ProcessWord(sd.DestPath, s.Env)
-		if err != nil {
-			continue
-		}
-		d := Resolve(s.Workdir, dest)
+	for _, cp := range u.contextCopies() {
 		// COPY a b ./ puts each source into the directory.
-		into := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
-		for _, src := range sd.SourcePaths {
-			src = path.Clean(src)
-			if d == abs && len(sd.SourcePaths) == 1 || into && path.Join(d, path.Base(src)) == abs {
-				if _, err := fs.Stat(u.Context.FS, src); err == nil {
-					return src, true
-				}
+		if !cp.intoDir && cp.dest == abs || cp.intoDir && path.Join(cp.dest, path.Base(cp.src)) == abs {
+			if _, err := fs.Stat(u.Context.FS, cp.src); err == nil {
+				return cp.src, true
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"io/fs"
 	"path"
 	"regexp"
@@ -503,7 +502,6 @@ func (u *Unit) copyScriptPaths(line int) {
 	if u.Context == nil || u.Plan == nil {
 		return
 	}
-	lex := shell.NewLex(u.File.Escape)
 	replayed := map[*parser.Instruction]bool{} // COPYs the runtime repeats itself
 	for in, why := range u.Plan.Replays {
 		replayed[in] = why != ""
@@ -514,13 +512,9 @@ func (u *Unit) copyScriptPaths(line int) {
 		}
 	}
 	var dests []string // where context files were copied to
-	for _, s := range u.Steps {
-		sd, ok := contextCopy(s)
-		if !ok || replayed[s.In] {
-			continue
-		}
-		if d, _, err := lex.ProcessWord(sd.DestPath, s.Env); err == nil && !strings.Contains(d, "$") {
-			dests = append(dests, Resolve(s.Workdir, d))
+	for _, cp := range u.contextCopies() {
+		if !replayed[cp.step.In] && !strings.Contains(cp.dest, "$") {
+			dests = append(dests, cp.dest)
 		}
 	}
 	covered := func(p string) bool {
@@ -610,20 +604,12 @@ func (u *Unit) copyScriptPaths(line int) {
 // reads.
 func (u *Unit) cronFiles() []string {
 	var out []string
-	lex := shell.NewLex(u.File.Escape)
-	for _, s := range u.Steps {
-		if sd, ok := contextCopy(s); ok {
-			d, _, err := lex.ProcessWord(sd.DestPath, s.Env)
-			if err != nil {
-				continue
-			}
-			d = Resolve(s.Workdir, d)
-			if d == "/etc/crontab" || strings.HasPrefix(d, "/etc/cron.d") {
-				for _, src := range sd.SourcePaths {
-					out = append(out, path.Clean(src))
-				}
-			}
+	for _, cp := range u.contextCopies() {
+		if cp.dest == "/etc/crontab" || strings.HasPrefix(cp.dest, "/etc/cron.d") {
+			out = append(out, cp.src)
 		}
+	}
+	for _, s := range u.Steps {
 		for _, c := range s.Commands {
 			if c.Name() != "crontab" {
 				continue

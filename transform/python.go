@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"io/fs"
 	"path"
 	"regexp"
@@ -319,30 +318,24 @@ func (u *Unit) pythonConfigNamesScript(n Needs) (file, prog string) {
 			imgs = append(imgs, w)
 		}
 	}
-	lex := shell.NewLex(u.File.Escape)
-	for _, s := range u.Steps {
-		if sd, ok := contextCopy(s); ok {
-			if d, _, err := lex.ProcessWord(sd.DestPath, s.Env); err == nil && strings.HasPrefix(Resolve(s.Workdir, d), "/etc/supervisor") {
-				d = Resolve(s.Workdir, d)
-				for _, src := range sd.SourcePaths {
-					src = path.Clean(src)
-					if st, err := fs.Stat(u.Context.FS, src); err == nil && st.IsDir() {
-						// COPY supervisor /etc/supervisor/conf.d: its files.
-						entries, _ := fs.ReadDir(u.Context.FS, src)
-						for _, e := range entries {
-							if !e.IsDir() {
-								imgs = append(imgs, path.Join(d, e.Name()))
-							}
-						}
-						continue
-					}
-					if len(sd.SourcePaths) == 1 && !strings.HasSuffix(sd.DestPath, "/") {
-						imgs = append(imgs, d)
-					} else {
-						imgs = append(imgs, path.Join(d, path.Base(src)))
-					}
+	for _, cp := range u.contextCopies() {
+		if !strings.HasPrefix(cp.dest, "/etc/supervisor") {
+			continue
+		}
+		if st, err := fs.Stat(u.Context.FS, cp.src); err == nil && st.IsDir() {
+			// COPY supervisor /etc/supervisor/conf.d: its files.
+			entries, _ := fs.ReadDir(u.Context.FS, cp.src)
+			for _, e := range entries {
+				if !e.IsDir() {
+					imgs = append(imgs, path.Join(cp.dest, e.Name()))
 				}
 			}
+			continue
+		}
+		if cp.intoDir {
+			imgs = append(imgs, path.Join(cp.dest, path.Base(cp.src)))
+		} else {
+			imgs = append(imgs, cp.dest)
 		}
 	}
 	for _, img := range imgs {
