@@ -265,6 +265,13 @@ func (s *cScan) toolchain() (string, int) {
 // expand substitutes the ENV, ARG and exported variables in a word; ok is
 // false when it holds a command substitution or an unset variable.
 func (s *cScan) expand(st *Step, c Command, w string) (string, bool) {
+	return expandWord(st, c, w)
+}
+
+// expandWord substitutes the ENV, ARG and exported variables known where c
+// runs in a word; ok is false when it holds a command substitution or an
+// unset variable.
+func expandWord(st *Step, c Command, w string) (string, bool) {
 	if !strings.ContainsAny(w, "$`") {
 		return w, true
 	}

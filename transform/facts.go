@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -160,10 +161,16 @@ free of them.`,
 				env.set(k, v)
 			}
 		}
+		user := base.User // the USER in force, for $HOME in RUN
 		for _, in := range u.Stage.Body {
 			s := &Step{In: in, Workdir: workdir, Env: env.view()}
 			u.Steps = append(u.Steps, s)
 			switch c := in.Command.(type) {
+			case *instructions.UserCommand:
+				user = c.User
+				if v, _, err := lex.ProcessWord(c.User, envMap(env.live)); err == nil {
+					user = v
+				}
 			case *instructions.WorkdirCommand:
 				if w, _, err := lex.ProcessWord(c.Path, envMap(env.live)); err == nil {
 					workdir = Resolve(workdir, w)
@@ -190,6 +197,11 @@ free of them.`,
 				if err != nil {
 					u.Warn(in.StartLine, "cannot parse the shell of this RUN: %v", err)
 					continue
+				}
+				if _, set := env.live["HOME"]; !set {
+					if home := u.homeOf(user); home != "" {
+						withHome(cmds, home)
+					}
 				}
 				s.Commands = cmds
 				s.Installs, s.Purges = packages(cmds)
@@ -547,6 +559,53 @@ func (u *Unit) finalWorkdir() string {
 		}
 	}
 	return last.Workdir
+}
+
+// homeOf is the home directory of a user, as the runtime puts it in HOME
+// when the image sets none (runc takes it from /etc/passwd): /root for
+// root, the directory the Dockerfile's useradd or adduser gives, else "".
+func (u *Unit) homeOf(user string) string {
+	name, _, _ := strings.Cut(user, ":")
+	if name == "" || name == "root" || name == "0" {
+		return "/root"
+	}
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "useradd" && c.Name() != "adduser" || len(c.Args) < 2 || c.Args[len(c.Args)-1] != name {
+				continue
+			}
+			v, ok := optValue(c.Args[1:], 'd', "--home-dir") // useradd
+			if c.Name() == "adduser" {
+				v, ok = optValue(c.Args[1:], 'h', "--home") // busybox, Debian
+			}
+			if ok && path.IsAbs(v) && !strings.Contains(v, "$") {
+				return path.Clean(v)
+			}
+		}
+	}
+	return ""
+}
+
+// homeRefRe is $HOME or ${HOME}, not a longer name.
+var homeRefRe = regexp.MustCompile(`\$(HOME\b|\{HOME\})`)
+
+// withHome puts home for $HOME in the words of commands that do not set
+// HOME themselves; a command left with nothing unexpanded is no longer
+// dynamic.
+func withHome(cmds []Command, home string) {
+	for i := range cmds {
+		c := &cmds[i]
+		if _, set := c.Env["HOME"]; set || !c.Dynamic {
+			continue
+		}
+		left := false
+		for j, a := range c.Args {
+			a = homeRefRe.ReplaceAllString(a, home)
+			c.Args[j] = a
+			left = left || strings.ContainsAny(a, "$`<>")
+		}
+		c.Dynamic = left
+	}
 }
 
 // contextDirs maps directories in the image to the build context: a

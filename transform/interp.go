@@ -18,6 +18,9 @@ import (
 // python:3.12-slim, node:20-bookworm -> node:20-bookworm-slim... The
 // reason is set when the image is already slim or alpine, or when its tag
 // cannot be rewritten.
+// wholeVarRe is a word that is one variable reference: $V or ${V}.
+var wholeVarRe = regexp.MustCompile(`^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$`)
+
 func slimOf(b Image) (Image, string) {
 	tag := b.Tag
 	rawTag := ""
@@ -36,7 +39,14 @@ func slimOf(b Image) (Image, string) {
 	case strings.Contains(tag, "alpine"):
 		return Image{}, fmt.Sprintf("%s is already an alpine image: a split would save little", b.Expanded)
 	}
-	if strings.Contains(rawTag, "$") && b.Variant != "" {
+	if strings.Contains(name, "$") && rawTag == "" && tag != "" {
+		return Image{}, fmt.Sprintf("the image and its tag come from one variable (%s): a slim image that follows a --build-arg cannot be written", b.Ref)
+	}
+	// ${PYTHON_VERSION}-bookworm: a variable for the version and a literal
+	// variant, whose slim sibling every version has.
+	varVersion := strings.Contains(rawTag, "$") && b.Variant != "" &&
+		strings.HasSuffix(rawTag, "-"+b.Variant) && wholeVarRe.MatchString(strings.TrimSuffix(rawTag, "-"+b.Variant))
+	if strings.Contains(rawTag, "$") && b.Variant != "" && !varVersion {
 		return Image{}, fmt.Sprintf("the tag %q holds a variable and a variant: cannot derive its slim image", rawTag)
 	}
 	newTag := rawTag + "-slim" // 20-bookworm -> 20-bookworm-slim, as the official tags are
@@ -46,10 +56,13 @@ func slimOf(b Image) (Image, string) {
 	// python and ruby spell the variant the other way round:
 	// 3.12-bookworm -> 3.12-slim-bookworm.
 	if (b.Family == "python" || b.Family == "ruby") && b.Version != "" && b.Variant != "" {
-		newTag = strings.Replace(rawTag, "-"+b.Variant, "-slim-"+b.Variant, 1)
+		newTag = strings.TrimSuffix(rawTag, "-"+b.Variant) + "-slim-" + b.Variant
 	}
 	ref := name + ":" + newTag
 	expanded := strings.Replace(ref, rawTag, tag, 1)
+	if varVersion {
+		expanded = strings.Replace(ref, strings.TrimSuffix(rawTag, "-"+b.Variant), b.Version, 1)
+	}
 	if rawTag == "" {
 		expanded = ref
 	}

@@ -159,7 +159,12 @@ func (u *Unit) readNeeds() Needs {
 		case *instructions.CmdCommand:
 			cmd, cmdWords, cmdShell = s.In, c.CmdLine, c.PrependShell
 		case *instructions.UserCommand:
+			// USER ${APP_USER}: BuildKit expands it with the ARG and ENV
+			// values, and so the account it names is known.
 			n.User, n.UserLine = c.User, s.In.StartLine
+			if v, ok := expandWord(s, Command{}, c.User); ok {
+				n.User = v
+			}
 		case *instructions.HealthCheckCommand:
 			if c.Health == nil || len(c.Health.Test) == 0 || c.Health.Test[0] == "NONE" {
 				continue
@@ -278,12 +283,25 @@ func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
 	for _, c := range s.Commands {
 		switch c.Name() {
 		case "useradd", "adduser", "groupadd", "addgroup", "usermod":
-			if c.Dynamic || len(c.Env) > 0 {
+			if len(c.Env) > 0 {
 				return "", false
 			}
 			words := make([]string, len(c.Args))
 			for i, a := range c.Args {
 				words[i] = shellQuote(a)
+				if !strings.Contains(a, "$") {
+					continue
+				}
+				// ${APP_UID}: an ARG or ENV the runtime stage restates
+				// before this RUN, kept as written so a --build-arg
+				// still applies.
+				if !simpleVarWordRe.MatchString(a) {
+					return "", false
+				}
+				if _, ok := expandWord(s, c, a); !ok {
+					return "", false
+				}
+				words[i] = a
 			}
 			parts = append(parts, strings.Join(words, " "))
 		case "chown", "chmod", "mkdir", "cp", "true", "echo":
@@ -296,6 +314,10 @@ func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
 	}
 	return "RUN " + strings.Join(parts, " && "), true
 }
+
+// simpleVarWordRe is a word of literal name characters and plain variable
+// references (${APP_USER}:${APP_USER}, --uid=$UID), safe unquoted.
+var simpleVarWordRe = regexp.MustCompile(`^([A-Za-z0-9_./:=@+-]|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})+$`)
 
 // touchesCopied reports whether a chown or chmod of a user-setup RUN names
 // a path that is missing where the runtime stage repeats the RUN: inside
@@ -336,7 +358,7 @@ func (u *Unit) touchesCopied(s *Step, c Command, made map[string]bool) bool {
 		// Neither copied nor made before the RUN (context files the split
 		// leaves behind, a directory a build step made): the repeated
 		// chown would fail on a missing path.
-		if !covered && !standardDirs[p] && !u.workdirBefore(s, p) && !u.madeBefore(s, p) {
+		if !covered && !standardDirs[p] && !u.workdirBefore(s, p) {
 			return true
 		}
 	}

@@ -29,7 +29,7 @@ receives the venv and the app: the directories the build context was copied into
 WORKDIR, taken from the builder so generated files come along. Build packages stay behind; -dev
 libraries become their run-time libraries, and packages known to compile against a library
 (psycopg2, mysqlclient) bring it along. Python 2 has no venv module: without a virtualenv of the
-Dockerfile's own, site-packages moves whole, with the console script the container runs.
+Dockerfile's own, site-packages moves whole, with /usr/local/bin, pip's console scripts.
 pip --user/--target/--prefix, and an interpreter called by absolute path are skipped with the
 reason.`,
 	Requires: []*Pass{passSteps, passContext},
@@ -270,11 +270,9 @@ func (u *Unit) planPythonSystem(py pyInstalls, rt Image, why string, line int) e
 }
 
 // planPython2 moves what pip installed for Python 2 without a virtualenv:
-// site-packages whole, and the console scripts the container runs from
-// /usr/local/bin.
+// site-packages and /usr/local/bin whole.
 func (u *Unit) planPython2(py pyInstalls, rt Image) error {
 	from := u.Stage.From.StartLine
-	needs := u.runtimeNeeds()
 	plan := &Plan{Ecosystem: "python", Runtime: rt}
 	u.Fact(from, "Python 2 has no venv module: the packages pip installs move as %s, which holds only the image's pip and setuptools besides them", python2Site)
 	app, why := u.appCopies(python2Site)
@@ -283,19 +281,12 @@ func (u *Unit) planPython2(py pyInstalls, rt Image) error {
 		return nil
 	}
 	plan.Copies = withDir(u.withoutRemoved(plan, app), python2Site, py.first.In.StartLine, "every package pip installed for Python 2")
-	// The program the container runs, by name or from /usr/local/bin, is
-	// a console script of pip's unless a package or the interpreter is it.
-	var scripts []string
-	if e := needs.Exec; e != "" && (strings.HasPrefix(e, "/usr/local/bin/") || !strings.Contains(e, "/")) {
-		w := path.Base(e)
-		if !strings.HasPrefix(w, "python") && !strings.HasPrefix(w, "pip") && !strings.ContainsAny(w, "$.") && !u.installedByPackage(w) && !baseImagePrograms[w] {
-			scripts = append(scripts, w)
-		}
-	}
-	for _, w := range scripts {
-		plan.Copies = append(plan.Copies, Copy{Src: "/usr/local/bin/" + w, Dst: "/usr/local/bin/" + w, Line: needs.ExecLine,
-			Why: "the console script pip installed, which the container runs"})
-	}
+	// pip's console scripts go to /usr/local/bin, and the container, its
+	// entrypoint script or a cron job may run any of them (alembic before
+	// exec "$@"): the directory moves whole. Its other programs are the
+	// image's own interpreter and pip, as on the runtime, and small.
+	plan.Copies = append(plan.Copies, Copy{Src: "/usr/local/bin", Dst: "/usr/local/bin", Line: py.first.In.StartLine,
+		Why: "the console scripts pip installed (gunicorn, alembic...), which the container or its scripts may run; the rest is the interpreter's own programs"})
 	u.Plan = plan
 	u.pythonNativeLibs(py)
 	return nil

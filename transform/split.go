@@ -47,7 +47,12 @@ that point (ENV, ARG, WORKDIR, LABEL, EXPOSE, VOLUME, USER, ...) is restated in 
 in the same order, so the final image config is unchanged; a WORKDIR is added where the runtime
 image's default differs. ENV and ARG whose names look like secrets (BuildKit's
 SecretsUsedInArgOrEnv rule) are not carried into the runtime stage. A USER the Dockerfile creates
-is created again by repeating the RUN that made it. A directory the original chowned keeps its
+(its name expanded from ARG and ENV), or a user the container's entrypoint script switches to or
+gives files to (gosu, su-exec, chown, runuser -u, chpst -u, s6-setuidgid), is created again by
+repeating the RUN that made it, or that RUN's account commands alone when it also changes paths the
+runtime does not have yet. The runtime FROM names the build arguments of the builder's FROM where
+their default values stand in its tag (eclipse-temurin:${JAVA_VERSION}-jre), so a --build-arg
+moves both stages; a builder image that is one build argument as a whole gets a warning. A directory the original chowned keeps its
 owner: COPY --chown makes it before the WORKDIR that would make it root's, or a RUN chown gives the
 runtime's working directory back to its user.`,
 	Requires: []*Pass{passEffects},
@@ -100,6 +105,16 @@ runtime's working directory back to its user.`,
 		}
 
 		// The runtime stage.
+		if ref, used := u.followBuildArgs(p.Runtime); len(used) > 0 {
+			p.Runtime.Ref = ref
+			u.decide(ActSplit, u.Stage.From.StartLine, 0, nil, "runtime FROM %s names %s as the builder's FROM does: a --build-arg changes both", ref, strings.Join(used, ", "))
+		}
+		for _, m := range varRefRe.FindAllStringSubmatch(u.Base.Ref, -1) {
+			if v := u.MetaEnv[m[1]]; strings.Contains(v, ":") && !strings.Contains(p.Runtime.Ref, "$") {
+				u.Warn(u.Stage.From.StartLine, "the builder's image comes from ARG %s (%s by default); the runtime %s was chosen for that default: a --build-arg %s needs the runtime FROM changed too", m[1], v, p.Runtime.Ref, m[1])
+				break
+			}
+		}
 		rtFrom := f.New("FROM", "FROM "+u.platformFlag()+p.Runtime.Ref)
 		rtFrom.Lead = []byte(f.Newline)
 		out = append(out, u.annotate(rtFrom, "runtime stage, with only what the program needs from "+name))
@@ -110,7 +125,18 @@ runtime's working directory back to its user.`,
 		// WORKDIR), and before the copies (a COPY --chown may name it).
 		userRuns := map[*Step]bool{}
 		accountRuns := map[*Step]string{} // a mixed user RUN's account commands alone
-		if u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User) {
+		who := needs.User
+		whoWhat := "USER " + who
+		replay := u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User)
+		if !replay {
+			// An entrypoint script that drops to a user the Dockerfile
+			// creates (exec gosu app "$@") needs the account as much.
+			if users := u.scriptUsers(p.Runtime.Family); len(users) > 0 {
+				who, replay = users[0], true
+				whoWhat = "the user " + who + " (a script the container runs switches to it or gives it files)"
+			}
+		}
+		if replay {
 			pure, mixed := u.userSetupRuns()
 			replayedUser := false // a RUN the runtime repeats whole creates it
 			mixed = slices.DeleteFunc(mixed, func(s *Step) bool {
@@ -121,7 +147,7 @@ runtime's working directory back to its user.`,
 			for _, s := range mixed {
 				text, ok := u.accountOnlyRun(s)
 				if !ok {
-					u.Skip(s.In.StartLine, "USER %s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", needs.User)
+					u.Skip(s.In.StartLine, "%s is created by a RUN that also does other work: cannot repeat it in the runtime stage alone", whoWhat)
 					return nil
 				}
 				accountRuns[s] = text
@@ -169,7 +195,7 @@ runtime's working directory back to its user.`,
 		for _, s := range head {
 			if text := accountRuns[s]; text != "" {
 				needAdduser(text)
-				restated = append(restated, u.annotate(f.New("RUN", text), "creates USER "+needs.User+" again; the chown and mkdir of app paths in the same RUN are the copies' business"))
+				restated = append(restated, u.annotate(f.New("RUN", text), "creates "+whoWhat+" again; the chown and mkdir of app paths in the same RUN are the copies' business"))
 				u.decide(ActAdd, s.In.StartLine, 0, nil, "%s: the account commands of line %d, which also changes app paths the runtime receives by COPY, with their owners", text, s.In.StartLine)
 				continue
 			}
@@ -177,7 +203,7 @@ runtime's working directory back to its user.`,
 				needAdduser(string(s.In.Raw))
 				why := userWhy[s]
 				if why == "" {
-					why = "creates USER " + needs.User + " again"
+					why = "creates " + whoWhat + " again"
 				}
 				restated = append(restated, u.annotate(cloneRaw(s.In), why))
 				u.decide(ActAdd, s.In.StartLine, 0, nil, "repeats line %d in the runtime stage: it %s", s.In.StartLine, strings.TrimSuffix(why, " again"))
@@ -613,9 +639,9 @@ func (u *Unit) chownOwners(p *Plan, userRuns map[*Step]bool, userWhy map[*Step]s
 			case isPure[s]:
 				userRuns[s] = true
 				userWhy[s] = "creates " + n + ", whom a COPY --chown names"
+			case accountRuns[s] != "":
 			case id != "":
 				*name = id
-			case accountRuns[s] != "":
 			default:
 				text, ok := u.accountOnlyRun(s)
 				if !ok {
@@ -630,6 +656,81 @@ func (u *Unit) chownOwners(p *Plan, userRuns map[*Step]bool, userWhy map[*Step]s
 		}
 	}
 	return "", 0
+}
+
+// followBuildArgs writes the runtime image's tag with the build arguments
+// the builder's FROM uses, where their default values stand in it as
+// whole dash-separated parts (maven:3.9-eclipse-temurin-${JAVA_VERSION} ->
+// eclipse-temurin:${JAVA_VERSION}-jre; sdk:${DOTNET_VERSION} ->
+// aspnet:${DOTNET_VERSION}), so that a --build-arg keeps the two stages
+// on the same version. used lists the variables put in.
+func (u *Unit) followBuildArgs(rt Image) (ref string, used []string) {
+	ref = rt.Ref
+	i := strings.LastIndex(ref, ":")
+	if strings.ContainsAny(ref, "$@") || i <= strings.LastIndex(ref, "/") {
+		return ref, nil
+	}
+	name, tag := ref[:i], ref[i+1:]
+	seen := map[string]bool{}
+	for _, m := range varRefRe.FindAllStringSubmatch(u.Base.Ref, -1) {
+		k := m[1]
+		v := u.MetaEnv[k]
+		if seen[k] || v == "" {
+			continue
+		}
+		seen[k] = true
+		parts := strings.Split(tag, "-")
+		at, n := -1, 0
+		for j := range parts {
+			for l := j + 1; l <= len(parts); l++ {
+				if strings.Join(parts[j:l], "-") == v {
+					at, n = j, l-j
+				}
+			}
+		}
+		if at < 0 || strings.Count("-"+tag+"-", "-"+v+"-") != 1 {
+			continue // absent, or ambiguous
+		}
+		parts = append(parts[:at], append([]string{"${" + k + "}"}, parts[at+n:]...)...)
+		tag = strings.Join(parts, "-")
+		used = append(used, k)
+	}
+	return name + ":" + tag, used
+}
+
+// scriptUsers are the users that the scripts of the build context the
+// container runs switch to or give files to (gosu app, su-exec app:app,
+// chown -R app:app, runuser -u app, chpst -u app, s6-setuidgid app),
+// which this Dockerfile creates and the runtime image lacks: the script
+// fails on a name missing from /etc/passwd.
+func (u *Unit) scriptUsers(family string) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(owner string) {
+		for _, n := range strings.SplitN(owner, ":", 2) {
+			if n == "" || seen[n] || strings.ContainsAny(n, "$`") || knownUser(family, n) {
+				continue
+			}
+			seen[n] = true
+			if s, _ := u.accountMaker(n); s != nil {
+				out = append(out, n)
+			}
+		}
+	}
+	for _, c := range u.scriptCommands(u.containerCommands()) {
+		ops := nonFlags(c.Args[1:])
+		switch c.Name() {
+		case "gosu", "su-exec", "s6-setuidgid", "chown":
+			if len(ops) > 0 {
+				add(ops[0])
+			}
+		case "runuser", "chpst":
+			if v, ok := optValue(c.Args[1:], 'u', "--user"); ok {
+				add(v)
+			}
+		}
+	}
+	return out
 }
 
 // accountMaker finds the step that creates the user or group name
@@ -647,12 +748,17 @@ func (u *Unit) accountMaker(name string) (*Step, string) {
 			}
 			var ops []string
 			id := ""
-			for i := 1; i < len(c.Args); i++ {
-				a := c.Args[i]
-				if valued[a] && i+1 < len(c.Args) {
+			// useradd ${APP_USER}: the ARG's value names the account.
+			args := make([]string, len(c.Args))
+			for i, a := range c.Args {
+				args[i], _ = expandWord(s, c, a)
+			}
+			for i := 1; i < len(args); i++ {
+				a := args[i]
+				if valued[a] && i+1 < len(args) {
 					if (a == "-u" || a == "--uid") && c.Name() != "groupadd" && c.Name() != "addgroup" ||
 						(a == "-g" || a == "--gid") && (c.Name() == "groupadd" || c.Name() == "addgroup") {
-						id = c.Args[i+1]
+						id = args[i+1]
 					}
 					i++
 					continue
