@@ -1017,7 +1017,7 @@ func (s *cScan) appDir(prog *cProg) string {
 	}
 	lex := shell.NewLex(s.u.File.Escape)
 	for _, st := range s.u.Steps {
-		if _, dest, destDir, ok := copyOf(st, lex); ok && destDir {
+		if _, dest, destDir, ok := s.u.copyOf(st, lex); ok && destDir {
 			cands = append(cands, dest)
 		}
 	}
@@ -1200,7 +1200,7 @@ func (s *cScan) copyWorkdir() {
 	for _, st := range u.Steps {
 		line := st.In.StartLine
 		wrote := false
-		if _, dest, _, ok := copyOf(st, lex); ok {
+		if _, dest, _, ok := u.copyOf(st, lex); ok {
 			_, wrote = under(dest, wd)
 		} else if st.In.Keyword == "run" {
 			_, wrote = under(st.Workdir, wd)
@@ -1251,7 +1251,7 @@ func (s *cScan) copyContextFiles() bool {
 		return false
 	}
 	for _, st := range u.Steps {
-		srcs, dest, destDir, ok := copyOf(st, lex)
+		srcs, dest, destDir, ok := u.copyOf(st, lex)
 		if !ok {
 			continue
 		}
@@ -1373,7 +1373,7 @@ func (s *cScan) contextDir(img string, line int) (string, bool) {
 		if st.In.StartLine > line {
 			continue
 		}
-		srcs, dest, _, ok := copyOf(st, lex)
+		srcs, dest, _, ok := u.copyOf(st, lex)
 		if !ok {
 			continue
 		}

@@ -405,7 +405,7 @@ func (u *Unit) contextFile(img string, before int) (string, bool) {
 		before = len(u.Steps)
 	}
 	for i := before - 1; i >= 0; i-- {
-		srcs, dest, destDir, ok := copyOf(u.Steps[i], lex)
+		srcs, dest, destDir, ok := u.copyOf(u.Steps[i], lex)
 		if !ok {
 			continue
 		}
@@ -448,7 +448,7 @@ func (u *Unit) contextFile(img string, before int) (string, bool) {
 // copyOf reads a COPY or ADD from the build context: its sources
 // (cleaned, relative to the context; URLs left out), its destination
 // (absolute) and whether the destination is a directory.
-func copyOf(s *Step, lex *shell.Lex) (srcs []string, dest string, destDir, ok bool) {
+func (u *Unit) copyOf(s *Step, lex *shell.Lex) (srcs []string, dest string, destDir, ok bool) {
 	sd, ok := contextCopy(s)
 	if !ok {
 		return nil, "", false, false
@@ -459,6 +459,7 @@ func copyOf(s *Step, lex *shell.Lex) (srcs []string, dest string, destDir, ok bo
 	}
 	destDir = strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
 	dest = Resolve(s.Workdir, dest)
+	destDir = destDir || u.dirExists(s, dest)
 	for _, src := range sd.SourcePaths {
 		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") || strings.Contains(src, "$") {
 			continue
@@ -479,7 +480,7 @@ func copyOf(s *Step, lex *shell.Lex) (srcs []string, dest string, destDir, ok bo
 func (u *Unit) copiedFile(p string) int {
 	lex := shell.NewLex(u.File.Escape)
 	for i := len(u.Steps) - 1; i >= 0; i-- {
-		srcs, dest, destDir, ok := copyOf(u.Steps[i], lex)
+		srcs, dest, destDir, ok := u.copyOf(u.Steps[i], lex)
 		if !ok {
 			continue
 		}

@@ -259,7 +259,7 @@ func (u *Unit) carryEffects() {
 				}
 			}
 		}
-		if srcs, dest, destDir, ok := copyOf(s, lex); ok {
+		if srcs, dest, destDir, ok := u.copyOf(s, lex); ok {
 			for _, src := range srcs {
 				target := dest
 				if destDir && src != "." && !strings.HasSuffix(src, "/") && !strings.ContainsAny(src, "*?[") && (u.Context == nil || !u.contextIsDir(src)) {

@@ -561,6 +561,18 @@ func (u *Unit) finalWorkdir() string {
 	return last.Workdir
 }
 
+// dirExists reports whether dir is a directory when s runs, so that a
+// COPY to it without a trailing slash puts the file inside (BuildKit, as
+// the classic builder's copy.go: a destination that exists as a
+// directory): the working directory or one above it, a directory an
+// earlier WORKDIR or mkdir made, or a standard directory of the images.
+func (u *Unit) dirExists(s *Step, dir string) bool {
+	if _, in := under(normDir(s.Workdir), dir); in && s.Workdir != "" || standardDirs[dir] {
+		return true
+	}
+	return u.workdirBefore(s, dir) || u.madeBefore(s, dir)
+}
+
 // homeOf is the home directory of a user, as the runtime puts it in HOME
 // when the image sets none (runc takes it from /etc/passwd): /root for
 // root, the directory the Dockerfile's useradd or adduser gives, else "".
@@ -687,7 +699,7 @@ func (u *Unit) contextCopies() []ctxCopy {
 			if strings.Contains(src, "://") || strings.Contains(src, "$") {
 				continue
 			}
-			into := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1 || strings.ContainsAny(src, "*?[")
+			into := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1 || strings.ContainsAny(src, "*?[") || u.dirExists(s, abs)
 			out = append(out, ctxCopy{src: path.Clean(strings.TrimPrefix(src, "/")), raw: src, line: s.In.StartLine, step: s, dest: abs, intoDir: into})
 		}
 	}

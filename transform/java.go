@@ -282,7 +282,14 @@ func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef
 			refs = append(refs, r...)
 			found = true
 		case !strings.Contains(args[0], "/") && strings.HasSuffix(args[0], ".sh"):
-			return nil, fmt.Sprintf("the container runs %s from the PATH, a script this pass cannot follow: cannot tell which build output it needs", args[0])
+			// A script the Dockerfile copied onto the PATH is followed as
+			// by its path.
+			p := u.onPathFromContext(args[0])
+			if p == "" {
+				return nil, fmt.Sprintf("the container runs %s from the PATH, a script this pass cannot follow: cannot tell which build output it needs", args[0])
+			}
+			args = append([]string{p}, args[1:]...)
+			fallthrough
 		case strings.Contains(args[0], "/"):
 			if strings.ContainsAny(args[0], "$`") {
 				return nil, fmt.Sprintf("the container runs %s, a path that depends on a variable", args[0])
@@ -304,6 +311,17 @@ func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef
 		return nil, "the container runs neither java nor a program the build wrote: cannot tell which build output it needs"
 	}
 	return refs, ""
+}
+
+// onPathFromContext is where a COPY from the build context put the program
+// name in a directory of the PATH, or "".
+func (u *Unit) onPathFromContext(name string) string {
+	for _, d := range []string{"/usr/local/bin", "/usr/local/sbin", "/usr/bin", "/bin"} {
+		if _, ok := u.contextFileFor(path.Join(d, name)); ok {
+			return path.Join(d, name)
+		}
+	}
+	return ""
 }
 
 // scriptMark is set in the Env of commands read from a script, so that a
@@ -808,7 +826,11 @@ func (u *Unit) writtenByRun(p string) bool {
 			if dir == "" {
 				dir = s.Workdir
 			}
-			args := c.Args
+			// cp app.jar ${APP_HOME}/: the ENV and ARG values known there.
+			args := make([]string, len(c.Args))
+			for i, a := range c.Args {
+				args[i] = expandVars(a, s.Env, c.Env)
+			}
 			var ops []string
 			for _, a := range args[1:] {
 				if !strings.HasPrefix(a, "-") {

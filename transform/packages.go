@@ -299,6 +299,24 @@ var sourcePackages = []struct {
 	{"repo.mongodb.org", []string{"mongodb-"}},
 }
 
+// archivedSuccessor is the release a program of an archived one moves to
+// when all it needs from apt is releaseFree.
+const archivedSuccessor = "bookworm"
+
+// releaseFree reports whether every package is a program or data package
+// of the same name and use on every Debian release (no library, whose
+// soname may have changed).
+func releaseFree(names []string) bool {
+	for _, n := range names {
+		switch n {
+		case "ca-certificates", "tzdata", "curl", "wget", "netbase", "procps", "bash", "tini", "gosu", "dumb-init", "iproute2", "iputils-ping", "netcat-traditional", "openssl", "git", "unzip", "xz-utils", "gzip", "tar", "jq", "less", "file":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // archivedReleases are Debian releases whose packages left the mirrors for
 // archive.debian.org (buster in 2024, after its LTS).
 var archivedReleases = map[string]bool{"jessie": true, "stretch": true, "buster": true}
@@ -318,7 +336,11 @@ Ubuntu temurin images).
 ca-certificates and tzdata the Dockerfile installed are installed again, and a Go program on a
 Debian slim runtime gets ca-certificates (and tzdata on trixie, where slim lacks it) because the
 golang image had them; a python, ruby or node slim runtime on trixie gets tzdata too. A runtime without a package manager (distroless) is then replaced by the
-slim Debian image of the builder's release.`,
+slim Debian image of the builder's release. A debian slim runtime whose release moved to
+archive.debian.org (jessie, stretch, buster), where apt-get fails, becomes bookworm-slim when every
+package it needs is a program or data package of the same name on every release (ca-certificates,
+tzdata, curl...): a program linked against an older glibc runs on a newer one. A library there is a
+skip.`,
 	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
 		p := u.Plan
@@ -585,8 +607,16 @@ slim Debian image of the builder's release.`,
 			}
 		}
 		if rel := p.Runtime.Release; archivedReleases[rel] {
-			u.Skip(line, "the runtime %s is on Debian %s, whose packages moved to archive.debian.org: apt-get cannot install %s there as the Dockerfile is written", p.Runtime.Ref, rel, strings.Join(names, ", "))
-			return nil
+			if p.Runtime.Family != "debian" || !releaseFree(names) {
+				u.Skip(line, "the runtime %s is on Debian %s, whose packages moved to archive.debian.org: apt-get cannot install %s there as the Dockerfile is written", p.Runtime.Ref, rel, strings.Join(names, ", "))
+				return nil
+			}
+			// A program linked against an older glibc runs on a newer one
+			// (glibc keeps its old symbol versions), and these packages
+			// are the same on a release the mirrors still serve.
+			ref := "debian:" + archivedSuccessor + "-slim"
+			u.Fact(line, "runtime %s instead of %s: Debian %s moved to archive.debian.org, so apt-get cannot install %s there; the program, linked against %s's older glibc, runs on %s's, and needs no library whose name changed", ref, p.Runtime.Ref, rel, strings.Join(names, ", "), rel, archivedSuccessor)
+			p.Runtime = ParseImage(ref, ref)
 		}
 		in := u.installRun(p.Runtime, names, recommends)
 		p.RuntimeRuns = append([]Gen{{In: in, Why: strings.Join(why, "; "), Line: line}}, p.RuntimeRuns...)

@@ -252,6 +252,16 @@ func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
 				for _, a := range nonFlags(c.Args[1:]) {
 					made[Resolve(c.Dir, a)] = true
 				}
+			case "install":
+				// install -d -o app -g app -m 0750 /var/lib/app: a mkdir
+				// with its owner and mode, which the runtime can repeat.
+				if !hasFlag(c.Args[1:], "-d", "--directory") || c.Dynamic {
+					other = true
+					continue
+				}
+				for _, a := range installDirs(c.Args[1:]) {
+					made[Resolve(c.Dir, a)] = true
+				}
 			case "chown", "chmod":
 				if u.touchesCopied(s, c, made) {
 					other = true
@@ -271,6 +281,21 @@ func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
 		}
 	}
 	return pure, mixed
+}
+
+// installDirs are the directories of install -d: its operands, without
+// the values of -o, -g and -m.
+func installDirs(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-o" || a == "-g" || a == "-m" || a == "--owner" || a == "--group" || a == "--mode":
+			i++
+		case !strings.HasPrefix(a, "-"):
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // accountOnlyRun is a RUN of just the account commands (useradd, groupadd,
