@@ -19,7 +19,8 @@ var passEffects = &Pass{
 A new stage starts from its base image: a file a COPY or ADD placed elsewhere (an entrypoint script
 in /usr/local/bin, a config in /etc), and what a RUN made there by a command whose output is known
 (mkdir, touch, ln, cp, mv, install, curl -o, wget -O, tar -C, unzip -d, git clone, sed -i, the NLTK
-downloader) is copied from the builder to the same path. Build-only places (the source tree the
+downloader, Django's collectstatic into the STATIC_ROOT an ENV or the settings module manage.py
+names sets to an absolute path) is copied from the builder to the same path. Build-only places (the source tree the
 toolchain compiled, /tmp, package caches, ~/.m2, ~/.gradle, ~/.cargo, credentials files) are left
 behind. A RUN that executes the project's own code (python, node, ruby, a ./script) after the
 install may write elsewhere too: that is said in a warning, since what it writes cannot be known.`,
@@ -527,6 +528,9 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			// app directory.
 			if v, ok := s.Env.Get("STATIC_ROOT"); ok && path.IsAbs(v) && !strings.Contains(v, "$") {
 				add(effWrite, v, why("collects the static files into"), line)
+			} else if v, file := u.djangoStaticRoot(at(args[0])); v != "" {
+				add(effWrite, v, why("collects the static files (STATIC_ROOT of "+file+") into"), line)
+				return
 			}
 		}
 		if i := slices.Index(c.Args, "jekyll"); i >= 0 && i+1 < len(c.Args) && c.Args[i+1] == "build" {
@@ -551,6 +555,56 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			u.Warn(line, "line %d runs %s: what it writes outside the copied directories (a cache under the home directory, a file in /etc or /var) does not reach the runtime stage; copy it if the program needs it", line, strings.Join(c.Args, " "))
 		}
 	}
+}
+
+// djangoSettingsRe finds the settings module manage.py names;
+// staticRootRe an absolute STATIC_ROOT, literal or the default of an
+// os.environ.get / os.getenv of the build's environment.
+var (
+	djangoSettingsRe = regexp.MustCompile(`DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z0-9_.]+)["']`)
+	staticRootRe     = regexp.MustCompile(`(?m)^STATIC_ROOT\s*=\s*(?:os\.environ\.get\(\s*["']STATIC_ROOT["']\s*,\s*|os\.getenv\(\s*["']STATIC_ROOT["']\s*,\s*)?["'](/[^"']*)["']`)
+)
+
+// djangoStaticRoot reads the absolute STATIC_ROOT of the settings module
+// manage.py (at its path in the image) names, from the build context:
+// collectstatic writes there, perhaps outside the app directory.
+func (u *Unit) djangoStaticRoot(manage string) (root, file string) {
+	rel, ok := u.contextFileFor(manage)
+	if !ok {
+		return "", ""
+	}
+	b, err := fs.ReadFile(u.Context.FS, rel)
+	if err != nil {
+		return "", ""
+	}
+	m := djangoSettingsRe.FindSubmatch(b)
+	if m == nil {
+		return "", ""
+	}
+	if v, ok := u.stepEnvAtEnd("DJANGO_SETTINGS_MODULE"); ok && v != "" {
+		m[1] = []byte(v)
+	}
+	mod := strings.ReplaceAll(string(m[1]), ".", "/")
+	for _, cand := range []string{mod + ".py", mod + "/__init__.py"} {
+		file = path.Join(path.Dir(rel), cand)
+		b, err := fs.ReadFile(u.Context.FS, file)
+		if err != nil {
+			continue
+		}
+		if sm := staticRootRe.FindSubmatch(b); sm != nil && !strings.Contains(string(sm[1]), "$") {
+			return path.Clean(string(sm[1])), file
+		}
+		return "", ""
+	}
+	return "", ""
+}
+
+// stepEnvAtEnd is the value of an ENV or ARG after the last instruction.
+func (u *Unit) stepEnvAtEnd(k string) (string, bool) {
+	if len(u.Steps) == 0 {
+		return "", false
+	}
+	return u.Steps[len(u.Steps)-1].Env.Get(k)
 }
 
 // rebuildCertificates repeats update-ca-certificates in the runtime, after

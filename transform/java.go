@@ -265,6 +265,10 @@ func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef
 		if len(args) == 0 {
 			continue
 		}
+		// sh /opt/app/entrypoint.sh: the script is the program.
+		if n := path.Base(args[0]); (n == "sh" || n == "bash") && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			args = args[1:]
+		}
 		name := path.Base(args[0])
 		if tool, ok := javaRunTools[name]; ok {
 			return nil, fmt.Sprintf("the container runs %s at run time: it needs %s, which stays in the builder", name, tool)

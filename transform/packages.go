@@ -335,7 +335,8 @@ procps), because slim images lack them (not what busybox has on alpine, nor curl
 Ubuntu temurin images).
 ca-certificates and tzdata the Dockerfile installed are installed again, and a Go program on a
 Debian slim runtime gets ca-certificates (and tzdata on trixie, where slim lacks it) because the
-golang image had them; a python, ruby or node slim runtime on trixie gets tzdata too. A runtime without a package manager (distroless) is then replaced by the
+golang image had them; a ruby or node slim runtime on trixie gets tzdata too (python's slim
+images install it themselves). A runtime without a package manager (distroless) is then replaced by the
 slim Debian image of the builder's release. A debian slim runtime whose release moved to
 archive.debian.org (jessie, stretch, buster), where apt-get fails, becomes bookworm-slim when every
 package it needs is a program or data package of the same name on every release (ca-certificates,

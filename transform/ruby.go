@@ -148,6 +148,13 @@ would not run in the runtime stage.`,
 					return nil
 				}
 				if p == "nodejs" {
+					if lock := u.gemLockWithout("execjs"); lock != "" {
+						// jsbundling/cssbundling and propshaft use node at
+						// build time only; execjs (uglifier, coffee-rails,
+						// autoprefixer-rails) is what loads it at boot.
+						u.Fact(s.In.StartLine, "nodejs stays in the builder: %s has no execjs, the gem that needs a JavaScript runtime when the app boots", lock)
+						continue
+					}
 					plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
 						Why: fmt.Sprintf("line %d installs nodejs: Rails' asset gems (execjs) need a JavaScript runtime when the app boots", s.In.StartLine)})
 				}
@@ -189,6 +196,27 @@ var gemOwnCopySince = map[string][2]int{"sqlite3": {1, 5}}
 // rubyNativeWords show a database adapter when the Gemfile.lock cannot be
 // read.
 var rubyNativeWords = map[string]string{"postgresql": "pg", "postgres": "pg", "mysql": "mysql2", "mysql2": "mysql2"}
+
+// gemLockWithout names the lock file of the build context when it locks
+// no gem called gem, or returns "" (no lock file, or the gem is there).
+func (u *Unit) gemLockWithout(gem string) string {
+	if u.Context == nil {
+		return ""
+	}
+	for _, name := range []string{"Gemfile.lock", "gems.locked"} {
+		b, err := fs.ReadFile(u.Context.FS, name)
+		if err != nil {
+			continue
+		}
+		for _, m := range gemLockRe.FindAllStringSubmatch(string(b), -1) {
+			if m[1] == gem {
+				return ""
+			}
+		}
+		return name
+	}
+	return ""
+}
 
 var gemLockRe = regexp.MustCompile(`(?m)^    ([a-z0-9_-]+) \(([0-9][^)-]*)`)
 
