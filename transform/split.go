@@ -52,7 +52,9 @@ gives files to (gosu, su-exec, chown, runuser -u, chpst -u, s6-setuidgid), is cr
 repeating the RUN that made it, or that RUN's account commands alone when it also changes paths the
 runtime does not have yet. The runtime FROM names the build arguments of the builder's FROM where
 their default values stand in its tag (eclipse-temurin:${JAVA_VERSION}-jre), so a --build-arg
-moves both stages; a builder image that is one build argument as a whole gets a warning. A directory the original chowned keeps its
+moves both stages; a builder image that is one build argument as a whole gets a warning. The
+runtime's generated COPY --from and WORKDIR paths name a stage ARG whose default is that absolute
+path (${APP_DIR}), unless the Dockerfile also writes the path literally. A directory the original chowned keeps its
 owner: COPY --chown makes it before the WORKDIR that would make it root's, or a RUN chown gives the
 runtime's working directory back to its user.`,
 	Requires: []*Pass{passEffects},
@@ -123,6 +125,7 @@ runtime's working directory back to its user.`,
 		// A user the Dockerfile creates is created again where the original
 		// did it, among the restated config (its mkdir may precede a
 		// WORKDIR), and before the copies (a COPY --chown may name it).
+		argPaths := u.argPaths(head)
 		userRuns := map[*Step]bool{}
 		accountRuns := map[*Step]string{} // a mixed user RUN's account commands alone
 		who := needs.User
@@ -246,7 +249,7 @@ runtime's working directory back to its user.`,
 			u.decide(ActAdd, restatedLines[0], 0, restatedLines[1:], "restates the configuration set before the split point (%d instruction(s)) in the runtime stage: a new stage starts from its base image's", len(restatedLines))
 		}
 		if wd := u.runtimeWorkdir(p.Runtime, head, tail); wd != "" {
-			in := f.New("WORKDIR", "WORKDIR "+wd)
+			in := f.New("WORKDIR", "WORKDIR "+withArgs(wd, argPaths))
 			workdirOf[in] = wd
 			out = append(out, u.annotate(in, "the original image runs in "+wd))
 			u.decide(ActAdd, u.Stage.From.StartLine, 0, nil, "WORKDIR %s: the original image runs in %s and the runtime image's default differs", wd, wd)
@@ -286,7 +289,7 @@ runtime's working directory back to its user.`,
 					c.Why += "; owned by " + c.Chown + " as the original's chown left it"
 				}
 			}
-			cp := u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(c.Src), quotePath(c.Dst))), c.Why)
+			cp := u.annotate(f.New("COPY", fmt.Sprintf("COPY --from=%s %s%s %s", from, chown, quotePath(withArgs(c.Src, argPaths)), quotePath(withArgs(c.Dst, argPaths)))), c.Why)
 			out = append(out, cp)
 			if chown != "" {
 				var moved bool
@@ -365,6 +368,85 @@ func (u *Unit) platformFlag() string {
 	return ""
 }
 
+// declaredVars reports whether every variable w names is set by an ARG or
+// ENV of the stage before s, which the runtime stage restates before it
+// (so WORKDIR ${APP_HOME} still follows a --build-arg).
+func (u *Unit) declaredVars(s *Step, w string) bool {
+	for _, m := range varRefRe.FindAllStringSubmatch(w, -1) {
+		found := false
+		for _, x := range u.Steps {
+			if x == s {
+				break
+			}
+			switch c := x.In.Command.(type) {
+			case *instructions.ArgCommand:
+				for _, kv := range c.Args {
+					found = found || kv.Key == m[1]
+				}
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					found = found || kv.Key == m[1] && !IsSecretName(kv.Key)
+				}
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// argPaths maps absolute path defaults of the stage's ARGs before the split
+// point to their names, so that the runtime's generated paths follow a
+// --build-arg as the original's did. An ARG whose value the Dockerfile
+// also writes literally elsewhere is left out: which occurrence came from
+// the variable cannot be told.
+func (u *Unit) argPaths(head []*Step) map[string]string {
+	out := map[string]string{}
+	lines := strings.Split(string(u.File.Source), "\n")
+	for _, s := range head {
+		c, ok := s.In.Command.(*instructions.ArgCommand)
+		if !ok {
+			continue
+		}
+		for _, kv := range c.Args {
+			v, ok := s.Env.Get(kv.Key)
+			if kv.Value != nil {
+				v, ok = *kv.Value, true
+			}
+			if !ok || len(v) < 2 || !path.IsAbs(v) || strings.ContainsAny(v, "$ ") || IsSecretName(kv.Key) {
+				continue
+			}
+			v = path.Clean(v)
+			literal := false
+			for i, l := range lines {
+				if i+1 >= s.In.StartLine && i+1 <= s.In.EndLine {
+					continue
+				}
+				literal = literal || strings.Contains(l, v)
+			}
+			if !literal {
+				out[v] = kv.Key
+			}
+		}
+	}
+	return out
+}
+
+// withArgs writes p with the ARG whose default it starts with.
+func withArgs(p string, args map[string]string) string {
+	best := ""
+	for v := range args {
+		if (p == v || strings.HasPrefix(p, v+"/")) && len(v) > len(best) {
+			best = v
+		}
+	}
+	if best == "" {
+		return p
+	}
+	return "${" + args[best] + "}" + p[len(best):]
+}
+
 // restate copies a config instruction of the builder into the runtime
 // stage, without its secret-looking variables.
 func (u *Unit) restate(s *Step) (*parser.Instruction, bool) {
@@ -372,7 +454,7 @@ func (u *Unit) restate(s *Step) (*parser.Instruction, bool) {
 	case *instructions.WorkdirCommand:
 		// WORKDIR $GOPATH/src/app names a variable of the builder's image
 		// that the runtime image may not have: restate the path it meant.
-		if strings.Contains(c.Path, "$") {
+		if strings.Contains(c.Path, "$") && !u.declaredVars(s, c.Path) {
 			lex := shell.NewLex(u.File.Escape)
 			if w, _, err := lex.ProcessWord(c.Path, s.Env); err == nil && !strings.Contains(w, "$") {
 				return u.File.New("WORKDIR", "WORKDIR "+Resolve(s.Workdir, w)), true
