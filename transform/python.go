@@ -28,7 +28,7 @@ own image when it is already slim or alpine and the Dockerfile added compilers. 
 receives the venv and the app: the directories the build context was copied into and the final
 WORKDIR, taken from the builder so generated files come along. Build packages stay behind; -dev
 libraries become their run-time libraries, and packages known to compile against a library
-(psycopg2, mysqlclient) bring it along. Python 2 has no venv module: without a virtualenv of the
+(psycopg2, mysqlclient, and PyYAML pinned before 5.4, which had no Linux wheel) bring it along. Python 2 has no venv module: without a virtualenv of the
 Dockerfile's own, site-packages moves whole, with /usr/local/bin, pip's console scripts.
 pip --user/--target/--prefix, and an interpreter called by absolute path are skipped with the
 reason.`,
@@ -714,6 +714,11 @@ func (u *Unit) pythonNativeLibs(py pyInstalls) {
 					queue = append(queue, path.Join(path.Dir(p), f[1]))
 					continue
 				}
+				if m := pyyamlOldRe.FindStringSubmatch(strings.ToLower(line)); m != nil {
+					if major, minor := versionParts(m[1]); major < 5 || major == 5 && minor < 4 {
+						found["pyyaml"] = p
+					}
+				}
 				for _, m := range pyNativeRe.FindAllStringSubmatch(strings.ToLower(line), -1) {
 					name := strings.ReplaceAll(m[1], "_", "-")
 					if name == "psycopg" && strings.Contains(m[2], "binary") {
@@ -730,8 +735,23 @@ func (u *Unit) pythonNativeLibs(py pyInstalls) {
 		}
 		u.Warn(u.Stage.From.StartLine, "no requirements file in the build context: a package without a wheel for this platform builds against the full image's -dev libraries, and its run-time library may be missing from %s; stagesplit verify shows it", u.Plan.Runtime.Ref)
 	}
-	u.addNativePackages(found, pyNative, "%s")
+	u.addNativePackages(found, pyNativeOrOld, "%s")
 }
+
+// pyyamlOldRe is a PyYAML pin: before 5.4 PyYAML published no Linux
+// wheels, and its source build links the full image's libyaml into the
+// _yaml extension (yaml.CLoader).
+var pyyamlOldRe = regexp.MustCompile(`^pyyaml\s*==\s*([0-9]+\.[0-9]+)`)
+
+// pyNativeOrOld is pyNative with the packages that link a library only in
+// the old versions the requirements pin.
+var pyNativeOrOld = func() map[string]string {
+	m := map[string]string{"pyyaml": "libyaml-dev"}
+	for k, v := range pyNative {
+		m[k] = v
+	}
+	return m
+}()
 
 func init() {
 	familyConfigs["python"] = func(im Image) BaseConfig {
