@@ -29,6 +29,9 @@ var buildOnlyPackages = map[string]bool{
 	// Fortran compilers (numpy/scipy source builds); devToRuntime names the
 	// library what they compiled links.
 	"gfortran": true, "g77": true,
+	// msgfmt for Django's compilemessages and Babel's: the .mo files it
+	// writes are what the app reads (Python's gettext module).
+	"gettext": true,
 }
 
 // The versioned compiler packages of the Debian and Ubuntu releases in the
@@ -462,7 +465,7 @@ skip.`,
 					}
 					u.Warn(s.In.StartLine, "%s: no run-time package is known for it (docs/tables.md); if the program links its library, install that in the runtime stage", pkg)
 					continue
-				case isBuildOnly(pkg) && runs[pkgProgram(pkg)]:
+				case isBuildOnly(pkg) && (runs[pkgProgram(pkg)] || pkg == "gettext" && (runs["msgfmt"] || runs["compilemessages"] || runs["makemessages"])):
 					// A build tool the container itself runs (node ssr.js).
 					if sourceLine != 0 {
 						sourceSkip(s, pkg)
