@@ -90,7 +90,7 @@ func splitTag(tag string) (version, variant string) {
 	return "", tag // "latest", "bookworm", "lts-slim", "alpine"
 }
 
-var releases = []string{"bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal", "bionic"}
+var releases = []string{"bookworm", "bullseye", "buster", "trixie", "jammy", "noble", "focal", "bionic", "stretch", "jessie", "xenial"}
 
 func releaseOf(im Image) (release, libc string) {
 	v := im.Variant
@@ -133,7 +133,7 @@ func releaseOf(im Image) (release, libc string) {
 	return "", ""
 }
 
-var debianVersions = map[string]string{"11": "bullseye", "12": "bookworm", "13": "trixie", "10": "buster"}
+var debianVersions = map[string]string{"11": "bullseye", "12": "bookworm", "13": "trixie", "10": "buster", "9": "stretch", "8": "jessie"}
 var ubuntuVersions = map[string]string{"18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
 
 // ubuntuImage is the ubuntu image of a release ("noble" -> ubuntu:24.04),
