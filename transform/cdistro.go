@@ -200,7 +200,7 @@ func (s *cScan) copyMadeDirs() {
 	}
 	for _, m := range s.mkdir {
 		if keep(m.Dst) && s.removedAfter(m.Dst, m.Line) == 0 {
-			p.Copies = append(p.Copies, Copy{Src: m.Dst, Dst: m.Dst, Why: fmt.Sprintf("line %d creates it", m.Line), Line: m.Line})
+			p.Copies = append(p.Copies, Copy{Src: m.Dst, Dst: m.Dst, Why: fmt.Sprintf("line %d creates it", m.Line), Line: m.Line, Chown: u.runUserAt(m.Line)})
 		}
 	}
 }

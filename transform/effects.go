@@ -222,7 +222,7 @@ func (u *Unit) carryEffects() {
 			return
 		}
 		seen[x] = true
-		p.Copies = append(p.Copies, Copy{Src: x, Dst: x, Why: why, Line: line})
+		p.Copies = append(p.Copies, Copy{Src: x, Dst: x, Why: why, Line: line, Chown: u.runUserAt(line)})
 	}
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range head {
@@ -555,6 +555,27 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			u.Warn(line, "line %d runs %s: what it writes outside the copied directories (a cache under the home directory, a file in /etc or /var) does not reach the runtime stage; copy it if the program needs it", line, strings.Join(c.Args, " "))
 		}
 	}
+}
+
+// runUserAt is the non-root user a RUN at line runs as (USER app before
+// it), or "": what it makes is that user's, and a COPY --from would give
+// it to root (BuildKit creates a destination as root and keeps the owner
+// of the files only).
+func (u *Unit) runUserAt(line int) string {
+	for _, s := range u.Steps {
+		if s.In.StartLine != line || s.In.Keyword != "run" {
+			continue
+		}
+		user, _ := u.userAt(s)
+		if v, ok := expandWord(s, Command{}, user); ok {
+			user = v
+		}
+		if name, _, _ := strings.Cut(user, ":"); name == "" || name == "root" || name == "0" || strings.Contains(user, "$") {
+			return ""
+		}
+		return user
+	}
+	return ""
 }
 
 // djangoSettingsRe finds the settings module manage.py names;

@@ -575,27 +575,33 @@ func (u *Unit) dirExists(s *Step, dir string) bool {
 
 // homeOf is the home directory of a user, as the runtime puts it in HOME
 // when the image sets none (runc takes it from /etc/passwd): /root for
-// root, the directory the Dockerfile's useradd or adduser gives, else "".
+// root, the directory the Dockerfile's useradd or adduser gives (by name
+// or uid, ARG values expanded), else "".
 func (u *Unit) homeOf(user string) string {
 	name, _, _ := strings.Cut(user, ":")
 	if name == "" || name == "root" || name == "0" {
 		return "/root"
 	}
+	home := ""
 	for _, s := range u.Steps {
 		for _, c := range s.Commands {
-			if c.Name() != "useradd" && c.Name() != "adduser" || len(c.Args) < 2 || c.Args[len(c.Args)-1] != name {
-				continue
-			}
-			v, ok := optValue(c.Args[1:], 'd', "--home-dir") // useradd
-			if c.Name() == "adduser" {
-				v, ok = optValue(c.Args[1:], 'h', "--home") // busybox, Debian
-			}
-			if ok && path.IsAbs(v) && !strings.Contains(v, "$") {
-				return path.Clean(v)
+			if h, ok := accountHome(expandedArgs(s, c), name); ok {
+				home = h
 			}
 		}
 	}
-	return ""
+	return home
+}
+
+// expandedArgs is c with the ARG and ENV values known where it runs put
+// into its words (useradd --home-dir ${APP_HOME} ${APP_USER}).
+func expandedArgs(s *Step, c Command) Command {
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		args[i], _ = expandWord(s, c, a)
+	}
+	c.Args = args
+	return c
 }
 
 // homeRefRe is $HOME or ${HOME}, not a longer name.

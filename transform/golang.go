@@ -1449,6 +1449,10 @@ func (u *Unit) scriptCommands(run []Command) []Command {
 	var out []Command
 	for _, c := range run {
 		p := c.Args[0]
+		// sh ./start.sh, bash /entrypoint.sh: the script is what runs.
+		if n := path.Base(p); (n == "sh" || n == "bash") && len(c.Args) > 1 && !strings.HasPrefix(c.Args[1], "-") {
+			p = c.Args[1]
+		}
 		if strings.Contains(p, "$") {
 			continue
 		}

@@ -39,6 +39,9 @@ func slimOf(b Image) (Image, string) {
 	case strings.Contains(tag, "alpine"):
 		return Image{}, fmt.Sprintf("%s is already an alpine image: a split would save little", b.Expanded)
 	}
+	if b.Digest != "" {
+		return Image{}, fmt.Sprintf("%s is pinned by digest: the digest of its slim sibling is not known, and without the tag neither is the version", b.Ref)
+	}
 	if strings.Contains(name, "$") && rawTag == "" && tag != "" {
 		return Image{}, fmt.Sprintf("the image and its tag come from one variable (%s): a slim image that follows a --build-arg cannot be written", b.Ref)
 	}
@@ -237,12 +240,14 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 			return nil, fmt.Sprintf("line %d puts the app in %s, a system directory: the app cannot be copied apart from the image", t.line, t.path)
 		}
 		why := "the app: " + t.why
+		chown := ""
 		if t.file {
 			why = "a file the image needs: " + t.why
 		} else if t.made {
 			why = "a directory the image needs: " + t.why
+			chown = u.runUserAt(t.line) // a mkdir under USER app is app's
 		}
-		out = append(out, Copy{Src: t.path, Dst: t.path, Why: why, Line: t.line})
+		out = append(out, Copy{Src: t.path, Dst: t.path, Why: why, Line: t.line, Chown: chown})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	for _, d := range skip {

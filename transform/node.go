@@ -2252,6 +2252,9 @@ func (u *Unit) userHome(s *Step) (string, bool) {
 		before = append(before, x)
 		if c, ok := x.In.Command.(*instructions.UserCommand); ok {
 			user = c.User
+			if v, ok := expandWord(x, Command{}, c.User); ok {
+				user = v
+			}
 		}
 	}
 	name, _, _ := strings.Cut(user, ":")
@@ -2265,7 +2268,7 @@ func (u *Unit) userHome(s *Step) (string, bool) {
 	home, made := "", false
 	for _, x := range before {
 		for _, c := range x.Commands {
-			if h, ok := accountHome(c, name); ok {
+			if h, ok := accountHome(expandedArgs(x, c), name); ok {
 				home, made = h, true
 			}
 		}

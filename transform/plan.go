@@ -255,12 +255,16 @@ func (u *Unit) userSetupRuns() (pure []*Step, mixed []*Step) {
 			case "install":
 				// install -d -o app -g app -m 0750 /var/lib/app: a mkdir
 				// with its owner and mode, which the runtime can repeat.
-				if !hasFlag(c.Args[1:], "-d", "--directory") || c.Dynamic {
+				if !hasFlag(c.Args[1:], "-d", "--directory") {
 					other = true
 					continue
 				}
 				for _, a := range installDirs(c.Args[1:]) {
-					made[Resolve(c.Dir, a)] = true
+					if v, ok := expandWord(s, c, a); ok {
+						made[Resolve(c.Dir, v)] = true
+					} else {
+						other = true
+					}
 				}
 			case "chown", "chmod":
 				if u.touchesCopied(s, c, made) {
@@ -330,6 +334,10 @@ func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
 			}
 			parts = append(parts, strings.Join(words, " "))
 		case "chown", "chmod", "mkdir", "cp", "true", "echo":
+		case "install":
+			if !hasFlag(c.Args[1:], "-d", "--directory") {
+				return "", false
+			}
 		default:
 			return "", false
 		}
@@ -444,6 +452,16 @@ func knownUser(family, user string) bool {
 		// an earlier image lacks it in the builder too.
 		return name == "app"
 	case "distroless":
+		// Its /etc/group has root, nobody, tty, staff and nonroot only
+		// (GoogleContainerTools/distroless common/BUILD.bazel): no nogroup.
+		_, group, _ := strings.Cut(user, ":")
+		switch group {
+		case "", "root", "nobody", "tty", "staff", "nonroot":
+		default:
+			if !isNumeric(group) {
+				return false
+			}
+		}
 		return name == "nonroot" || name == "nobody"
 	}
 	return name == "nobody" || name == "daemon" || name == "www-data"

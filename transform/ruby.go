@@ -391,7 +391,7 @@ func (u *Unit) carryBundleConfig(plan *Plan) string {
 			u.Fact(w.line, "bundler's config in %s is not copied: line %d removes it", w.dir, line)
 			continue
 		}
-		plan.Copies = append(plan.Copies, Copy{Src: w.dir, Dst: w.dir, Line: w.line,
+		plan.Copies = append(plan.Copies, Copy{Src: w.dir, Dst: w.dir, Line: w.line, Chown: u.runUserAt(w.line),
 			Why: w.why + "; bundler in the runtime reads it (the gem path, the groups left out)"})
 	}
 	return ""
@@ -471,9 +471,10 @@ func (u *Unit) bundleConfigWrites() ([]bundleConfigWrite, string) {
 				dir = Resolve(c.Dir, v)
 			} else if v, ok := env("HOME"); ok && v != "" {
 				dir = Resolve(c.Dir, v) + "/.bundle"
-			} else if user, _ := u.userAt(s); user == "" || user == "root" || normUser(user) == "0" {
-				dir = "/root/.bundle"
+			} else if home, ok := u.userHome(s); ok {
+				dir = home + "/.bundle"
 			} else {
+				user, _ := u.userAt(s)
 				return nil, fmt.Sprintf("line %d writes bundler's config in the home directory of USER %s, which is not known", line, user)
 			}
 			if strings.Contains(dir, "$") {

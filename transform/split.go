@@ -131,6 +131,14 @@ runtime's working directory back to its user.`,
 		who := needs.User
 		whoWhat := "USER " + who
 		replay := u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User)
+		if uid, _, _ := strings.Cut(needs.User, ":"); !replay && isNumeric(uid) && uid != "0" {
+			// USER 10001 of a user the Dockerfile made: without its passwd
+			// entry HOME is / and its group 0.
+			if name := u.accountByID(uid); name != "" && !knownUser(p.Runtime.Family, name) {
+				who, replay = name, true
+				whoWhat = "the user " + name + " (uid " + uid + ", whom USER names by number)"
+			}
+		}
 		if !replay {
 			// An entrypoint script that drops to a user the Dockerfile
 			// creates (exec gosu app "$@") needs the account as much.
@@ -381,7 +389,7 @@ func (u *Unit) declaredVars(s *Step, w string) bool {
 			switch c := x.In.Command.(type) {
 			case *instructions.ArgCommand:
 				for _, kv := range c.Args {
-					found = found || kv.Key == m[1]
+					found = found || kv.Key == m[1] && !IsSecretName(kv.Key)
 				}
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
@@ -412,7 +420,8 @@ func (u *Unit) argPaths(head []*Step) map[string]string {
 		for _, kv := range c.Args {
 			v, ok := s.Env.Get(kv.Key)
 			if kv.Value != nil {
-				v, ok = *kv.Value, true
+				// ARG APP_HOME=${APP_ROOT}/web: its value where it is set.
+				v, ok = expandWord(s, Command{}, *kv.Value)
 			}
 			if !ok || len(v) < 2 || !path.IsAbs(v) || strings.ContainsAny(v, "$ ") || IsSecretName(kv.Key) {
 				continue
@@ -788,8 +797,19 @@ func (u *Unit) followBuildArgs(rt Image) (ref string, used []string) {
 func (u *Unit) scriptUsers(family string) []string {
 	var out []string
 	seen := map[string]bool{}
+	env := map[string]string{} // the ENV the container runs with
+	if len(u.Steps) > 0 {
+		last := u.Steps[len(u.Steps)-1]
+		for _, k := range last.Env.Keys() {
+			env[k], _ = last.Env.Get(k)
+		}
+	}
 	add := func(owner string) {
-		for _, n := range strings.SplitN(owner, ":", 2) {
+		owner = expandVars(owner, EnvView{}, env)
+		for i, n := range strings.SplitN(owner, ":", 2) {
+			if i == 0 && isNumeric(n) {
+				n = u.accountByID(n) // gosu 1000:1000: HOME comes from its passwd entry
+			}
 			if n == "" || seen[n] || strings.ContainsAny(n, "$`") || knownUser(family, n) {
 				continue
 			}
@@ -813,6 +833,29 @@ func (u *Unit) scriptUsers(family string) []string {
 		}
 	}
 	return out
+}
+
+// accountByID is the user the Dockerfile creates with the numeric id uid
+// (useradd -u 1000 app), or "": USER 1000 and gosu 1000:1000 run as it,
+// with its home from /etc/passwd.
+func (u *Unit) accountByID(uid string) string {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "useradd" && c.Name() != "adduser" {
+				continue
+			}
+			args := make([]string, len(c.Args))
+			for i, a := range c.Args {
+				args[i], _ = expandWord(s, c, a)
+			}
+			if v, ok := optValue(args[1:], 'u', "--uid"); ok && v == uid && len(args) > 1 {
+				if name := args[len(args)-1]; !strings.HasPrefix(name, "-") {
+					return name
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // accountMaker finds the step that creates the user or group name
