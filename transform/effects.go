@@ -302,7 +302,44 @@ func (u *Unit) carryEffects() {
 	if compiled {
 		u.carryDotenv(add)
 	}
+	u.relinkPrograms()
 }
+
+// symbolic reports whether ln's options make a symbolic link.
+func symbolic(args []string) bool {
+	for _, a := range args {
+		if a == "--symbolic" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 's') {
+			return true
+		}
+	}
+	return false
+}
+
+// relinkPrograms makes again, with ln -s, the symbolic links to programs
+// that a RUN put in a bin directory (ln -s /usr/bin/yarnpkg
+// /usr/local/bin/yarn): COPY --from follows a link and copies the file it
+// points to, and a script found by its own path (yarn.js requires
+// ../lib/cli) breaks there. Without a shell the copy stays.
+func (u *Unit) relinkPrograms() {
+	p := u.Plan
+	if p.Runtime.Family == "distroless" || p.Runtime.Ref == "scratch" || len(u.symlinks) == 0 {
+		return
+	}
+	for i := 0; i < len(p.Copies); i++ {
+		c := p.Copies[i]
+		target, ok := u.symlinks[c.Src]
+		if !ok || c.Replay != nil || c.Src != c.Dst || !binDirs[path.Dir(c.Src)] || strings.ContainsAny(target+c.Src, "$`'\" ") {
+			continue
+		}
+		p.Copies = append(p.Copies[:i], p.Copies[i+1:]...)
+		i--
+		p.RuntimeTail = append(p.RuntimeTail, Gen{In: u.File.New("RUN", "RUN ln -sf "+target+" "+c.Dst), Line: c.Line,
+			Why: fmt.Sprintf("line %d links %s to %s: a COPY would copy the file it points to, and a program found by its own path breaks there", c.Line, c.Dst, target)})
+	}
+}
+
+// binDirs are the directories of programs on the images' PATH.
+var binDirs = map[string]bool{"/usr/local/bin": true, "/usr/local/sbin": true, "/usr/bin": true, "/usr/sbin": true, "/bin": true, "/sbin": true}
 
 // carryDotenv copies the build context's .env next to a compiled program
 // that loads it (dotenv, dotenvy, godotenv) from its working directory,
@@ -405,7 +442,14 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 		}
 	case "ln":
 		if ops := nonFlags(args); len(ops) == 2 && !strings.HasPrefix(ops[0], "/dev/") && !strings.HasPrefix(ops[0], "/proc/") {
-			add(effWrite, at(ops[1]), why("links"), line)
+			link := at(ops[1])
+			if symbolic(args) && path.IsAbs(ops[0]) {
+				if u.symlinks == nil {
+					u.symlinks = map[string]string{}
+				}
+				u.symlinks[link] = ops[0]
+			}
+			add(effWrite, link, why("links"), line)
 		}
 	case "cp", "mv", "install":
 		srcs, dest, into, ok := moveOperands(name, args)
@@ -528,7 +572,7 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 			// app directory.
 			if v, ok := s.Env.Get("STATIC_ROOT"); ok && path.IsAbs(v) && !strings.Contains(v, "$") {
 				add(effWrite, v, why("collects the static files into"), line)
-			} else if v, file := u.djangoStaticRoot(at(args[0])); v != "" {
+			} else if v, file := u.djangoStaticRoot(s, c, at(args[0])); v != "" {
 				add(effWrite, v, why("collects the static files (STATIC_ROOT of "+file+") into"), line)
 				return
 			}
@@ -579,53 +623,96 @@ func (u *Unit) runUserAt(line int) string {
 }
 
 // djangoSettingsRe finds the settings module manage.py names;
-// staticRootRe an absolute STATIC_ROOT, literal or the default of an
-// os.environ.get / os.getenv of the build's environment.
+// staticRootRe an assignment of STATIC_ROOT, whose value is absolute when
+// it is a string literal or the default of an os.environ.get/os.getenv of
+// STATIC_ROOT; starImportRe a `from X import *`, whose names the module
+// takes over (settings/production.py: from .base import *).
 var (
 	djangoSettingsRe = regexp.MustCompile(`DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z0-9_.]+)["']`)
-	staticRootRe     = regexp.MustCompile(`(?m)^STATIC_ROOT\s*=\s*(?:os\.environ\.get\(\s*["']STATIC_ROOT["']\s*,\s*|os\.getenv\(\s*["']STATIC_ROOT["']\s*,\s*)?["'](/[^"']*)["']`)
+	staticRootRe     = regexp.MustCompile(`^STATIC_ROOT\s*=\s*(.*)$`)
+	staticRootAbsRe  = regexp.MustCompile(`^(?:os\.environ\.get\(\s*["']STATIC_ROOT["']\s*,\s*|os\.getenv\(\s*["']STATIC_ROOT["']\s*,\s*)?["'](/[^"'$]*)["']\)?\s*(#.*)?$`)
+	starImportRe     = regexp.MustCompile(`^from\s+(\.*[A-Za-z0-9_.]*)\s+import\s+\*`)
 )
 
-// djangoStaticRoot reads the absolute STATIC_ROOT of the settings module
-// manage.py (at its path in the image) names, from the build context:
-// collectstatic writes there, perhaps outside the app directory.
-func (u *Unit) djangoStaticRoot(manage string) (root, file string) {
+// djangoStaticRoot is the absolute STATIC_ROOT of the settings module the
+// collectstatic command c (manage.py at its image path) uses: --settings,
+// else DJANGO_SETTINGS_MODULE of the command or the stage, else the
+// default manage.py sets; read from the build context, following star
+// imports. "" when it is not an absolute literal.
+func (u *Unit) djangoStaticRoot(s *Step, c Command, manage string) (root, file string) {
 	rel, ok := u.contextFileFor(manage)
 	if !ok {
 		return "", ""
 	}
-	b, err := fs.ReadFile(u.Context.FS, rel)
-	if err != nil {
-		return "", ""
-	}
-	m := djangoSettingsRe.FindSubmatch(b)
-	if m == nil {
-		return "", ""
-	}
-	if v, ok := u.stepEnvAtEnd("DJANGO_SETTINGS_MODULE"); ok && v != "" {
-		m[1] = []byte(v)
-	}
-	mod := strings.ReplaceAll(string(m[1]), ".", "/")
-	for _, cand := range []string{mod + ".py", mod + "/__init__.py"} {
-		file = path.Join(path.Dir(rel), cand)
-		b, err := fs.ReadFile(u.Context.FS, file)
-		if err != nil {
-			continue
+	mod := ""
+	if v, ok := optValue(c.Args, 0, "--settings"); ok {
+		mod = v
+	} else if v, ok := c.Env["DJANGO_SETTINGS_MODULE"]; ok {
+		mod = v
+	} else if v, ok := s.Env.Get("DJANGO_SETTINGS_MODULE"); ok {
+		mod = v
+	} else if b, err := fs.ReadFile(u.Context.FS, rel); err == nil {
+		if m := djangoSettingsRe.FindSubmatch(b); m != nil {
+			mod = string(m[1])
 		}
-		if sm := staticRootRe.FindSubmatch(b); sm != nil && !strings.Contains(string(sm[1]), "$") {
-			return path.Clean(string(sm[1])), file
-		}
+	}
+	if mod == "" || strings.Contains(mod, "$") {
 		return "", ""
 	}
-	return "", ""
+	return u.pySetting(path.Dir(rel), mod, staticRootRe, staticRootAbsRe, 0)
 }
 
-// stepEnvAtEnd is the value of an ENV or ARG after the last instruction.
-func (u *Unit) stepEnvAtEnd(k string) (string, bool) {
-	if len(u.Steps) == 0 {
-		return "", false
+// pySetting reads the last assignment that assign matches in the Python
+// module mod (dotted, below the context directory root), star imports
+// included, and returns abs's first group of its value ("" when the last
+// assignment is anything else), with the file it is in.
+func (u *Unit) pySetting(root, mod string, assign, abs *regexp.Regexp, depth int) (string, string) {
+	if depth > 3 {
+		return "", ""
 	}
-	return u.Steps[len(u.Steps)-1].Env.Get(k)
+	p := strings.ReplaceAll(mod, ".", "/")
+	var file string
+	var b []byte
+	for _, cand := range []string{p + ".py", p + "/__init__.py"} {
+		var err error
+		if b, err = fs.ReadFile(u.Context.FS, path.Join(root, cand)); err == nil {
+			file = path.Join(root, cand)
+			break
+		}
+	}
+	if file == "" {
+		return "", ""
+	}
+	val, from := "", ""
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if m := starImportRe.FindStringSubmatch(line); m != nil {
+			target := m[1]
+			if dots := len(target) - len(strings.TrimLeft(target, ".")); dots > 0 {
+				// from .base import *: relative to the module's package.
+				pkg := strings.Split(mod, ".")
+				if path.Base(file) != "__init__.py" {
+					pkg = pkg[:len(pkg)-1]
+				}
+				if dots-1 > len(pkg) {
+					continue
+				}
+				pkg = pkg[:len(pkg)-(dots-1)]
+				target = strings.Trim(strings.Join(pkg, ".")+"."+strings.TrimLeft(target, "."), ".")
+			}
+			if v, f := u.pySetting(root, target, assign, abs, depth+1); v != "" {
+				val, from = v, f
+			}
+			continue
+		}
+		if m := assign.FindStringSubmatch(line); m != nil {
+			val, from = "", ""
+			if a := abs.FindStringSubmatch(strings.TrimSpace(m[1])); a != nil {
+				val, from = path.Clean(a[1]), file
+			}
+		}
+	}
+	return val, from
 }
 
 // rebuildCertificates repeats update-ca-certificates in the runtime, after

@@ -88,6 +88,9 @@ type Unit struct {
 	Plan    *Plan
 	needs   *Needs         // cached by runtimeNeeds
 	script  *runtimeScript // cached by runtimeScript
+	// symlinks maps the symbolic links a RUN made (ln -s) to their
+	// targets.
+	symlinks map[string]string
 }
 
 // Skipped reports whether a pass decided to leave the file alone.

@@ -121,7 +121,7 @@ type Needs struct {
 
 var slimMissingTools = map[string]bool{"curl": true, "wget": true, "nc": true, "netcat": true, "ps": true, "jq": true, "git": true}
 
-var devServerRe = regexp.MustCompile(`\b(go run|npm run (dev|watch|serve|start:dev)|yarn (dev|watch|serve|start:dev)|pnpm (dev|watch|serve|start:dev)|nodemon|ts-node|ts-node-dev|next dev|vite( |$)|vite dev|webpack-dev-server|webpack serve|cargo run|mvn spring-boot:run|gradle bootRun|python setup.py develop)\b`)
+var devServerRe = regexp.MustCompile(`\b(go run|npm run (dev|watch|serve|start:dev)|yarn (dev|watch|serve|start:dev)|pnpm (dev|watch|serve|start:dev)|nodemon|ts-node|ts-node-dev|next dev|vite( |$)|vite dev|webpack-dev-server|webpack serve|cargo run|mvn spring-boot:run|gradle bootRun|python setup.py develop|bin/dev|Procfile\.dev)\b`)
 
 // staticServeScript reports whether a "serve" script the command runs
 // (npm run serve, yarn serve) is a static file server on a build output

@@ -27,6 +27,12 @@ NodeSource's, is a skip: the runtime would get another major version). -onbuild 
 would not run in the runtime stage.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
+		if needs := u.runtimeNeeds(); needs.Toolchain != 0 {
+			// bin/dev: foreman with Procfile.dev, the asset watchers and
+			// the development server.
+			u.Skip(needs.Toolchain, "the container runs %q at run time: a development launcher, which needs the build tools", needs.ToolchainWhat)
+			return nil
+		}
 		from := u.Stage.From.StartLine
 		needs := u.runtimeNeeds()
 		if needs.Toolchain != 0 {
@@ -148,11 +154,22 @@ would not run in the runtime stage.`,
 					return nil
 				}
 				if p == "nodejs" {
-					if lock := u.gemLockWithout("execjs"); lock != "" {
+					if why := u.rubyRunsNode(); why != "" {
+						plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
+							Why: fmt.Sprintf("line %d installs nodejs: %s", s.In.StartLine, why)})
+						continue
+					}
+					lock := u.gemLockWithout("execjs")
+					if lock == "" && u.gemLockWithout("mini_racer") == "" {
+						lock = "Gemfile.lock has mini_racer, which ExecJS picks before Node.js"
+					} else if lock != "" {
+						lock += " has no execjs"
+					}
+					if lock != "" {
 						// jsbundling/cssbundling and propshaft use node at
 						// build time only; execjs (uglifier, coffee-rails,
 						// autoprefixer-rails) is what loads it at boot.
-						u.Fact(s.In.StartLine, "nodejs stays in the builder: %s has no execjs, the gem that needs a JavaScript runtime when the app boots", lock)
+						u.Fact(s.In.StartLine, "nodejs stays in the builder: %s (execjs is what needs a JavaScript runtime when the app boots)", lock)
 						continue
 					}
 					plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
@@ -196,6 +213,25 @@ var gemOwnCopySince = map[string][2]int{"sqlite3": {1, 5}}
 // rubyNativeWords show a database adapter when the Gemfile.lock cannot be
 // read.
 var rubyNativeWords = map[string]string{"postgresql": "pg", "postgres": "pg", "mysql": "mysql2", "mysql2": "mysql2"}
+
+// rubyRunsNode says why the container itself needs Node.js: its command or
+// script runs node, yarn, npm or npx, or a task that builds JavaScript
+// (assets:precompile, webpacker:compile, javascript:build, css:build).
+func (u *Unit) rubyRunsNode() string {
+	runs := u.runtimePrograms()
+	for _, w := range []string{"node", "nodejs", "yarn", "yarnpkg", "npm", "npx"} {
+		if runs[w] {
+			return "the container runs " + w + " at start"
+		}
+	}
+	// The words of a script are split at the colon of a rake task.
+	for _, t := range [][2]string{{"assets", "precompile"}, {"webpacker", "compile"}, {"javascript", "build"}, {"css", "build"}} {
+		if runs[t[0]] && runs[t[1]] {
+			return "the container runs " + t[0] + ":" + t[1] + " at start, which builds JavaScript"
+		}
+	}
+	return ""
+}
 
 // gemLockWithout names the lock file of the build context when it locks
 // no gem called gem, or returns "" (no lock file, or the gem is there).
