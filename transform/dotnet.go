@@ -637,7 +637,7 @@ func (u *Unit) dotnetPublishes() []dotnetPublish {
 				dir = s.Workdir
 			}
 			p := dotnetPublish{Dir: normDir(dir), Line: s.In.StartLine}
-			args := c.Args[2:]
+			args := expandedArgs(s, c).Args[2:] // -o ${APP_HOME}
 			for i := 0; i < len(args); i++ {
 				a := args[i]
 				name, val, hasVal := strings.Cut(a, "=")

@@ -570,7 +570,31 @@ func (u *Unit) dirExists(s *Step, dir string) bool {
 	if _, in := under(normDir(s.Workdir), dir); in && s.Workdir != "" || standardDirs[dir] {
 		return true
 	}
-	return u.workdirBefore(s, dir) || u.madeBefore(s, dir)
+	if u.workdirBefore(s, dir) || u.madeBefore(s, dir) {
+		return true
+	}
+	// An earlier COPY made it: as the parent of what it put there, or as
+	// the directory a whole directory was copied to (COPY . /usr/src/app).
+	for _, x := range u.Steps {
+		if x == s {
+			break
+		}
+		abs := u.copyDest(x)
+		if abs == "" {
+			continue
+		}
+		if rel, in := under(abs, dir); in && rel != "." {
+			return true
+		}
+		if sd, _ := contextCopy(x); abs == dir {
+			for _, src := range sd.SourcePaths {
+				if c := path.Clean(src); c == "." || strings.HasSuffix(src, "/") || strings.HasSuffix(sd.DestPath, "/") || len(sd.SourcePaths) > 1 || u.Context != nil && u.contextIsDir(c) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // homeOf is the home directory of a user, as the runtime puts it in HOME

@@ -167,7 +167,7 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 			return nil, fmt.Sprintf("line %d: cannot expand the destination %q", s.In.StartLine, sd.DestPath)
 		}
 		p := Resolve(s.Workdir, dest)
-		destDir := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1
+		destDir := strings.HasSuffix(dest, "/") || dest == "." || len(sd.SourcePaths) > 1 || u.dirExists(s, p)
 		// Named files copied into a directory (COPY entrypoint.sh
 		// /usr/bin/) are files of their own; only a directory, ".", a
 		// pattern or a URL-less tree makes the destination the app.

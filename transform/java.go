@@ -285,7 +285,7 @@ func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef
 			}
 			refs = append(refs, r...)
 			found = true
-		case !strings.Contains(args[0], "/") && strings.HasSuffix(args[0], ".sh"):
+		case !strings.Contains(args[0], "/") && (strings.HasSuffix(args[0], ".sh") || u.onPathFromContext(args[0]) != ""):
 			// A script the Dockerfile copied onto the PATH is followed as
 			// by its path.
 			p := u.onPathFromContext(args[0])

@@ -325,7 +325,7 @@ func (u *Unit) nodeModulesMoved(installLine int, from string) (int, string) {
 				return s.In.StartLine, Resolve(c.Dir, into)
 			case path.Base(d) == "node_modules":
 				return s.In.StartLine, path.Dir(d)
-			case strings.HasSuffix(dst, "/") || mkdirs[d] || d == normDir(s.Workdir):
+			case strings.HasSuffix(dst, "/") || mkdirs[d] || d == normDir(s.Workdir) || u.dirExists(s, d):
 				return s.In.StartLine, d
 			}
 		}

@@ -611,7 +611,13 @@ skip.`,
 			}
 		}
 		if rel := p.Runtime.Release; archivedReleases[rel] {
-			if p.Runtime.Family != "debian" || !releaseFree(names) {
+			copiesGccLibs := false // the gcc image's libstdc++, older than the newer release's
+			for _, c := range p.Copies {
+				if _, in := under(c.Src, gccLibDir); in {
+					copiesGccLibs = true
+				}
+			}
+			if p.Runtime.Family != "debian" || !releaseFree(names) || copiesGccLibs {
 				u.Skip(line, "the runtime %s is on Debian %s, whose packages moved to archive.debian.org: apt-get cannot install %s there as the Dockerfile is written", p.Runtime.Ref, rel, strings.Join(names, ", "))
 				return nil
 			}

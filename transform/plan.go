@@ -338,6 +338,15 @@ func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
 			if !hasFlag(c.Args[1:], "-d", "--directory") {
 				return "", false
 			}
+		case "apt-get", "apt", "apk":
+			// The package installs are the packages pass's business: the
+			// runtime installs what the program runs (gosu) itself.
+		case "rm":
+			for _, a := range nonFlags(c.Args[1:]) {
+				if !strings.HasPrefix(a, "/var/lib/apt/lists") && !strings.HasPrefix(a, "/var/cache/apk") && !strings.HasPrefix(a, "/tmp/") {
+					return "", false
+				}
+			}
 		default:
 			return "", false
 		}

@@ -29,7 +29,8 @@ receives the venv and the app: the directories the build context was copied into
 WORKDIR, taken from the builder so generated files come along. Build packages stay behind; -dev
 libraries become their run-time libraries, and packages known to compile against a library
 (psycopg2, mysqlclient, and PyYAML pinned before 5.4, which had no Linux wheel) bring it along. Python 2 has no venv module: without a virtualenv of the
-Dockerfile's own, site-packages moves whole, with /usr/local/bin, pip's console scripts.
+Dockerfile's own, site-packages moves whole, with /usr/local/bin (pip's console scripts) and
+/usr/local/share (data_files).
 pip --user/--target/--prefix, and an interpreter called by absolute path are skipped with the
 reason.`,
 	Requires: []*Pass{passSteps, passContext},
@@ -286,7 +287,9 @@ func (u *Unit) planPython2(py pyInstalls, rt Image) error {
 	// exec "$@"): the directory moves whole. Its other programs are the
 	// image's own interpreter and pip, as on the runtime, and small.
 	plan.Copies = append(plan.Copies, Copy{Src: "/usr/local/bin", Dst: "/usr/local/bin", Line: py.first.In.StartLine,
-		Why: "the console scripts pip installed (gunicorn, alembic...), which the container or its scripts may run; the rest is the interpreter's own programs"})
+		Why: "the console scripts pip installed (gunicorn, alembic...), which the container or its scripts may run; the rest is the interpreter's own programs"},
+		Copy{Src: "/usr/local/share", Dst: "/usr/local/share", Line: py.first.In.StartLine,
+			Why: "the data files packages install under sys.prefix (setup.py data_files: share/app/templates); the rest is the image's manual pages"})
 	u.Plan = plan
 	u.pythonNativeLibs(py)
 	return nil
