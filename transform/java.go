@@ -303,8 +303,8 @@ func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef
 			found = true
 			// A shell script of the build context (entrypoint.sh, run.sh):
 			// the java command it runs names the artifact.
-			if inner := u.scriptCommands([]Command{{Args: args, Dir: dir}}); len(inner) > 0 && !viaScript(cmds) {
-				more, why := u.javaRefs(markScript(inner), line, true)
+			if inner := u.scriptCommands([]Command{{Args: args, Dir: dir}}); len(inner) > 0 && scriptDepth(cmds) < 2 {
+				more, why := u.javaRefs(markScript(inner, scriptDepth(cmds)+1), line, true)
 				if why == "" {
 					refs = append(refs, more...)
 				}
@@ -328,16 +328,19 @@ func (u *Unit) onPathFromContext(name string) string {
 	return ""
 }
 
-// scriptMark is set in the Env of commands read from a script, so that a
-// script is followed one level deep only.
+// scriptMark is set in the Env of commands read from a script, to the
+// depth of scripts they were read through: an entrypoint that execs
+// another script (exec /app/bin/run.sh) is followed two levels deep.
 const scriptMark = "\x00script"
 
-func markScript(cmds []Command) []Command {
+func markScript(cmds []Command, depth int) []Command {
 	out := make([]Command, len(cmds))
 	for i, c := range cmds {
-		env := map[string]string{scriptMark: "1"}
+		env := map[string]string{scriptMark: fmt.Sprint(depth)}
 		for k, v := range c.Env {
-			env[k] = v
+			if k != scriptMark {
+				env[k] = v
+			}
 		}
 		c.Env = env
 		out[i] = c
@@ -345,8 +348,14 @@ func markScript(cmds []Command) []Command {
 	return out
 }
 
-func viaScript(cmds []Command) bool {
-	return len(cmds) > 0 && cmds[0].Env[scriptMark] != ""
+// scriptDepth is the depth of scripts cmds were read through (0: the
+// container's own command).
+func scriptDepth(cmds []Command) int {
+	if len(cmds) == 0 {
+		return 0
+	}
+	d, _ := strconv.Atoi(cmds[0].Env[scriptMark])
+	return d
 }
 
 // stripWrappers drops the programs that only start the real one: exec,
