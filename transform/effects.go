@@ -20,7 +20,10 @@ A new stage starts from its base image: a file a COPY or ADD placed elsewhere (a
 in /usr/local/bin, a config in /etc), and what a RUN made there by a command whose output is known
 (mkdir, touch, ln, cp, mv, install, curl -o, wget -O, tar -C, unzip -d, git clone, sed -i, the NLTK
 downloader, Django's collectstatic into the STATIC_ROOT an ENV or the settings module manage.py
-names sets to an absolute path) is copied from the builder to the same path. Build-only places (the source tree the
+names sets to an absolute path, or to an environment variable the build sets) is copied from the
+builder to the same path. A symbolic link a RUN puts in a bin directory is made again with ln -s
+when what it points to is in the runtime (a copy would follow it); one into the toolchain stays
+behind. Build-only places (the source tree the
 toolchain compiled, /tmp, package caches, ~/.m2, ~/.gradle, ~/.cargo, credentials files) are left
 behind. A RUN that executes the project's own code (python, node, ruby, a ./script) after the
 install may write elsewhere too: that is said in a warning, since what it writes cannot be known.`,
@@ -120,7 +123,9 @@ func (u *Unit) carryEffects() {
 				trees = append(trees, normDir(s.Workdir))
 			}
 			for _, c := range s.Commands {
-				if c.Dir != "" && c.Dir != "/" {
+				// cd /usr/local/bin && ln -s svc svc-admin: a program
+				// directory is not a source tree.
+				if c.Dir != "" && c.Dir != "/" && !binDirs[normDir(c.Dir)] {
 					trees = append(trees, normDir(c.Dir))
 				}
 			}
@@ -227,8 +232,19 @@ func (u *Unit) carryEffects() {
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range head {
 		line := s.In.StartLine
-		if p.Replays[s.In] != "" || p.Left[s.In] {
-			continue // the runtime stage runs it again, or the builder alone needs it
+		if p.Left[s.In] && p.Replays[s.In] == "" {
+			// The build step itself stays behind, but a link it makes to a
+			// program the container runs by name (ln -s svc svc-admin)
+			// is part of the image.
+			for _, c := range s.Commands {
+				if ops := nonFlags(c.Args[1:]); c.Name() == "ln" && len(ops) == 2 && binDirs[path.Dir(Resolve(c.Dir, ops[1]))] && u.runtimePrograms()[path.Base(ops[1])] {
+					u.commandEffects(s, c, add)
+				}
+			}
+			continue
+		}
+		if p.Replays[s.In] != "" {
+			continue // the runtime stage runs it again
 		}
 		if a, ok := s.In.Command.(*instructions.AddCommand); ok {
 			// ADD URL DEST: copyOf leaves URLs out.
@@ -325,17 +341,71 @@ func (u *Unit) relinkPrograms() {
 	if p.Runtime.Family == "distroless" || p.Runtime.Ref == "scratch" || len(u.symlinks) == 0 {
 		return
 	}
+	present := func(target string) bool {
+		// Copied by the plan, a system program of the runtime's
+		// packages, or the runtime image's own interpreter.
+		for _, c := range p.Copies {
+			if _, in := under(target, path.Clean(c.Dst)); in && c.Replay == nil && !binDirs[path.Clean(c.Dst)] {
+				return true
+			}
+			if c.Dst == target {
+				return true
+			}
+		}
+		switch path.Dir(target) {
+		case "/usr/bin", "/bin", "/usr/sbin", "/sbin":
+			return true
+		case "/usr/local/bin":
+			b := path.Base(target)
+			return strings.HasPrefix(b, "python") || p.Ecosystem == "python" && p.copiesDir("/usr/local") ||
+				b == "node" || b == "ruby" || b == "php" || b == "java"
+		}
+		return false
+	}
 	for i := 0; i < len(p.Copies); i++ {
 		c := p.Copies[i]
 		target, ok := u.symlinks[c.Src]
 		if !ok || c.Replay != nil || c.Src != c.Dst || !binDirs[path.Dir(c.Src)] || strings.ContainsAny(target+c.Src, "$`'\" ") {
 			continue
 		}
+		t := Resolve(path.Dir(c.Src), target)
+		if toolchainPlace(t) {
+			// ln -s /usr/local/go/bin/gofmt /usr/local/bin/gofmt: a
+			// program of the toolchain, which stays in the builder.
+			p.Copies = append(p.Copies[:i], p.Copies[i+1:]...)
+			i--
+			u.Fact(c.Line, "%s links to %s, a program of the toolchain, which stays in the builder", c.Src, t)
+			continue
+		}
+		if !present(t) {
+			continue // the copy brings the file the link points to
+		}
 		p.Copies = append(p.Copies[:i], p.Copies[i+1:]...)
 		i--
 		p.RuntimeTail = append(p.RuntimeTail, Gen{In: u.File.New("RUN", "RUN ln -sf "+target+" "+c.Dst), Line: c.Line,
 			Why: fmt.Sprintf("line %d links %s to %s: a COPY would copy the file it points to, and a program found by its own path breaks there", c.Line, c.Dst, target)})
 	}
+}
+
+// toolchainPlace reports whether p is in a toolchain's own tree, which
+// the builder alone has.
+func toolchainPlace(p string) bool {
+	for _, d := range []string{"/usr/local/go", "/usr/local/cargo", "/usr/local/rustup", "/root/.cargo", "/usr/share/maven", "/opt/gradle"} {
+		if _, in := under(p, d); in {
+			return true
+		}
+	}
+	return false
+}
+
+// copiesDir reports whether the plan copies dir whole.
+func (p *Plan) copiesDir(dir string) bool {
+	for _, c := range p.Copies {
+		if c.Replay == nil && path.Clean(c.Src) == dir {
+			return true
+		}
+	}
+	return false
 }
 
 // binDirs are the directories of programs on the images' PATH.
@@ -443,7 +513,7 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 	case "ln":
 		if ops := nonFlags(args); len(ops) == 2 && !strings.HasPrefix(ops[0], "/dev/") && !strings.HasPrefix(ops[0], "/proc/") {
 			link := at(ops[1])
-			if symbolic(args) && path.IsAbs(ops[0]) {
+			if symbolic(args) && !strings.ContainsAny(ops[0], "$`") {
 				if u.symlinks == nil {
 					u.symlinks = map[string]string{}
 				}
@@ -630,8 +700,10 @@ func (u *Unit) runUserAt(line int) string {
 var (
 	djangoSettingsRe = regexp.MustCompile(`DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z0-9_.]+)["']`)
 	staticRootRe     = regexp.MustCompile(`^STATIC_ROOT\s*=\s*(.*)$`)
-	staticRootAbsRe  = regexp.MustCompile(`^(?:os\.environ\.get\(\s*["']STATIC_ROOT["']\s*,\s*|os\.getenv\(\s*["']STATIC_ROOT["']\s*,\s*)?["'](/[^"'$]*)["']\)?\s*(#.*)?$`)
-	starImportRe     = regexp.MustCompile(`^from\s+(\.*[A-Za-z0-9_.]*)\s+import\s+\*`)
+	staticRootAbsRe  = regexp.MustCompile(`^["'](/[^"'$]*)["']\s*(#.*)?$`)
+	// os.environ["K"], os.environ.get("K"[, "default"]), os.getenv(...)
+	pyEnvRe      = regexp.MustCompile(`^os\.(?:environ\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]|environ\.get\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(?:,\s*["']([^"']*)["']\s*)?\)|getenv\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*(?:,\s*["']([^"']*)["']\s*)?\))\s*(#.*)?$`)
+	starImportRe = regexp.MustCompile(`^from\s+(\.*[A-Za-z0-9_.]*)\s+import\s+\*`)
 )
 
 // djangoStaticRoot is the absolute STATIC_ROOT of the settings module the
@@ -659,14 +731,43 @@ func (u *Unit) djangoStaticRoot(s *Step, c Command, manage string) (root, file s
 	if mod == "" || strings.Contains(mod, "$") {
 		return "", ""
 	}
-	return u.pySetting(path.Dir(rel), mod, staticRootRe, staticRootAbsRe, 0)
+	env := func(k string) (string, bool) {
+		if v, ok := c.Env[k]; ok {
+			return v, true
+		}
+		return s.Env.Get(k)
+	}
+	return u.pySetting(path.Dir(rel), mod, staticRootRe, env, 0)
 }
 
-// pySetting reads the last assignment that assign matches in the Python
-// module mod (dotted, below the context directory root), star imports
-// included, and returns abs's first group of its value ("" when the last
-// assignment is anything else), with the file it is in.
-func (u *Unit) pySetting(root, mod string, assign, abs *regexp.Regexp, depth int) (string, string) {
+// pyAbsValue is the absolute path a settings value names: a string
+// literal, or an environment lookup the build's environment (env) or the
+// lookup's default answers; "" otherwise.
+func pyAbsValue(v string, env func(string) (string, bool)) string {
+	v = strings.TrimSpace(v)
+	if m := staticRootAbsRe.FindStringSubmatch(v); m != nil {
+		return path.Clean(m[1])
+	}
+	m := pyEnvRe.FindStringSubmatch(v)
+	if m == nil {
+		return ""
+	}
+	key, def := m[1]+m[2]+m[4], m[3]+m[5]
+	if x, ok := env(key); ok {
+		def = x
+	}
+	if !path.IsAbs(def) || strings.Contains(def, "$") {
+		return ""
+	}
+	return path.Clean(def)
+}
+
+// pySetting reads the last top-level assignment that assign matches in
+// the Python module mod (dotted, below the context directory root), star
+// imports included, and returns the absolute path its value names
+// (pyAbsValue; "" when the last assignment is anything else), with the
+// file it is in.
+func (u *Unit) pySetting(root, mod string, assign *regexp.Regexp, env func(string) (string, bool), depth int) (string, string) {
 	if depth > 3 {
 		return "", ""
 	}
@@ -700,15 +801,15 @@ func (u *Unit) pySetting(root, mod string, assign, abs *regexp.Regexp, depth int
 				pkg = pkg[:len(pkg)-(dots-1)]
 				target = strings.Trim(strings.Join(pkg, ".")+"."+strings.TrimLeft(target, "."), ".")
 			}
-			if v, f := u.pySetting(root, target, assign, abs, depth+1); v != "" {
+			if v, f := u.pySetting(root, target, assign, env, depth+1); v != "" {
 				val, from = v, f
 			}
 			continue
 		}
 		if m := assign.FindStringSubmatch(line); m != nil {
 			val, from = "", ""
-			if a := abs.FindStringSubmatch(strings.TrimSpace(m[1])); a != nil {
-				val, from = path.Clean(a[1]), file
+			if a := pyAbsValue(m[1], env); a != "" {
+				val, from = a, file
 			}
 		}
 	}

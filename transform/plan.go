@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -354,6 +355,16 @@ func (u *Unit) accountOnlyRun(s *Step) (string, bool) {
 	if len(parts) == 0 {
 		return "", false
 	}
+	// Alpine's useradd and groupadd come from shadow (busybox has adduser
+	// and addgroup only): an install of it in the same RUN goes first.
+	if slices.Contains(s.Installs, "shadow") && u.Base.Libc == "musl" {
+		for _, c := range s.Commands {
+			if n := c.Name(); n == "useradd" || n == "groupadd" || n == "usermod" {
+				parts = append([]string{"apk add --no-cache shadow"}, parts...)
+				break
+			}
+		}
+	}
 	return "RUN " + strings.Join(parts, " && "), true
 }
 
@@ -497,6 +508,9 @@ func runtimeOnPath(dir string) bool {
 // needsUserReplay reports whether the final USER is one the Dockerfile
 // creates, so the runtime stage must create it again (with a shell).
 func (u *Unit) needsUserReplay(n Needs) bool {
+	if uid, _, _ := strings.Cut(n.User, ":"); isNumeric(uid) && uid != "0" {
+		return u.accountByID(uid) != "" // USER 10001 of a user useradd made
+	}
 	return n.User != "" && !knownUser("", n.User) && !strings.Contains(n.User, "$")
 }
 

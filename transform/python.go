@@ -99,11 +99,15 @@ reason.`,
 			setSys(needs.ExecLine, "the container runs %s, whose first line names %s", script, interp)
 		}
 		if link, line := u.pythonLinkRun(needs); link != "" {
+			what := "a link line %d makes to the system interpreter"
+			if strings.HasPrefix(link, "/usr/local/bin/") {
+				what = "the target of a link line %d makes, where pip puts console scripts"
+			}
 			if py.venv != "" {
-				u.Skip(line, "the container runs %s, a link line %d makes to the system interpreter: it would not see the packages in a virtual environment", link, line)
+				u.Skip(line, "the container runs %s, "+what+": it would not see the packages in a virtual environment", link, line)
 				return nil
 			}
-			setSys(line, "the container runs %s, a link line %d makes to the system interpreter", link, line)
+			setSys(line, "the container runs %s, "+what, link, line)
 		}
 		if py.uvSystem != 0 {
 			setSys(py.uvSystem, "line %d installs with uv pip install --system, into the interpreter's prefix past any virtual environment", py.uvSystem)
@@ -789,6 +793,11 @@ func (u *Unit) pythonLinkRun(n Needs) (string, int) {
 			ops := nonFlags(c.Args[1:])
 			if len(ops) == 2 && strings.HasPrefix(path.Base(ops[0]), "python") && path.Base(ops[1]) == path.Base(n.Exec) && n.Exec != "" {
 				return n.Exec, s.In.StartLine
+			}
+			// ln -s /usr/local/bin/gunicorn /usr/bin/gunicorn: a console
+			// script pip puts in /usr/local/bin, which a venv would move.
+			if len(ops) == 2 && path.Dir(ops[0]) == "/usr/local/bin" && !strings.HasPrefix(path.Base(ops[0]), "python") && !strings.HasPrefix(path.Base(ops[0]), "pip") {
+				return ops[0], s.In.StartLine
 			}
 		}
 	}

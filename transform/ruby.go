@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -155,8 +156,19 @@ would not run in the runtime stage.`,
 				}
 				if p == "nodejs" {
 					if why := u.rubyRunsNode(); why != "" {
+						if line := u.nodeGlobalInstall(); line != 0 {
+							// npm install -g yarn puts it under /usr/local,
+							// which the ruby runtime does not receive.
+							u.Skip(line, "%s, and line %d installs node packages globally (npm install -g): the runtime would need them as well as nodejs", why, line)
+							u.Plan = nil
+							return nil
+						}
 						plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
 							Why: fmt.Sprintf("line %d installs nodejs: %s", s.In.StartLine, why)})
+						if slices.Contains(s.Installs, "npm") {
+							plan.Packages = append(plan.Packages, Package{Name: "npm", Line: s.In.StartLine,
+								Why: fmt.Sprintf("line %d installs npm: %s, which runs the package.json scripts", s.In.StartLine, why)})
+						}
 						continue
 					}
 					lock := u.gemLockWithout("execjs")
@@ -231,6 +243,20 @@ func (u *Unit) rubyRunsNode() string {
 		}
 	}
 	return ""
+}
+
+// nodeGlobalInstall is the line of a global node package install (npm
+// install -g, yarn global add), or 0.
+func (u *Unit) nodeGlobalInstall() int {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() == "npm" && len(c.Args) > 1 && (c.Args[1] == "install" || c.Args[1] == "i") && hasFlag(c.Args, "-g", "--global") ||
+				c.Name() == "yarn" && len(c.Args) > 2 && c.Args[1] == "global" && c.Args[2] == "add" {
+				return s.In.StartLine
+			}
+		}
+	}
+	return 0
 }
 
 // gemLockWithout names the lock file of the build context when it locks

@@ -130,8 +130,9 @@ runtime's working directory back to its user.`,
 		accountRuns := map[*Step]string{} // a mixed user RUN's account commands alone
 		who := needs.User
 		whoWhat := "USER " + who
-		replay := u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User)
-		if uid, _, _ := strings.Cut(needs.User, ":"); !replay && isNumeric(uid) && uid != "0" {
+		uid, _, _ := strings.Cut(needs.User, ":")
+		replay := !isNumeric(uid) && u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User)
+		if isNumeric(uid) && uid != "0" {
 			// USER 10001 of a user the Dockerfile made: without its passwd
 			// entry HOME is / and its group 0.
 			if name := u.accountByID(uid); name != "" && !knownUser(p.Runtime.Family, name) {
