@@ -713,6 +713,17 @@ func (cp ctxCopy) sourceOf(p string, isDir func(string) bool) (string, bool) {
 // contextCopies lists the sources and destinations of the COPY and ADD
 // instructions that read the build context, in order.
 func (u *Unit) contextCopies() []ctxCopy {
+	if u.ctxCopies != nil {
+		return *u.ctxCopies
+	}
+	out := u.readContextCopies()
+	u.ctxCopies = &out
+	return out
+}
+
+// readContextCopies is contextCopies, uncached: the steps are known once
+// the steps pass has run, and many passes ask.
+func (u *Unit) readContextCopies() []ctxCopy {
 	var out []ctxCopy
 	lex := shell.NewLex(u.File.Escape)
 	for _, s := range u.Steps {

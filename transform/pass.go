@@ -91,6 +91,8 @@ type Unit struct {
 	// symlinks maps the symbolic links a RUN made (ln -s) to their
 	// targets.
 	symlinks map[string]string
+	// ctxCopies caches contextCopies.
+	ctxCopies *[]ctxCopy
 }
 
 // Skipped reports whether a pass decided to leave the file alone.
