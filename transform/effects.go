@@ -236,8 +236,9 @@ func (u *Unit) carryEffects() {
 			// The build step itself stays behind, but a link it makes to a
 			// program the container runs by name (ln -s svc svc-admin)
 			// is part of the image.
+			runs := u.runtimePrograms()
 			for _, c := range s.Commands {
-				if ops := nonFlags(c.Args[1:]); c.Name() == "ln" && len(ops) == 2 && binDirs[path.Dir(Resolve(c.Dir, ops[1]))] && u.runtimePrograms()[path.Base(ops[1])] {
+				if ops := nonFlags(c.Args[1:]); c.Name() == "ln" && len(ops) == 2 && binDirs[path.Dir(Resolve(c.Dir, ops[1]))] && runs[path.Base(ops[1])] {
 					u.commandEffects(s, c, add)
 				}
 			}
@@ -319,16 +320,6 @@ func (u *Unit) carryEffects() {
 		u.carryDotenv(add)
 	}
 	u.relinkPrograms()
-}
-
-// symbolic reports whether ln's options make a symbolic link.
-func symbolic(args []string) bool {
-	for _, a := range args {
-		if a == "--symbolic" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 's') {
-			return true
-		}
-	}
-	return false
 }
 
 // relinkPrograms makes again, with ln -s, the symbolic links to programs
@@ -513,7 +504,7 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 	case "ln":
 		if ops := nonFlags(args); len(ops) == 2 && !strings.HasPrefix(ops[0], "/dev/") && !strings.HasPrefix(ops[0], "/proc/") {
 			link := at(ops[1])
-			if symbolic(args) && !strings.ContainsAny(ops[0], "$`") {
+			if hasOption(args, "s", "--symbolic") && !strings.ContainsAny(ops[0], "$`") {
 				if u.symlinks == nil {
 					u.symlinks = map[string]string{}
 				}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -317,7 +318,7 @@ func (u *Unit) nodeModulesMoved(installLine int, from string) (int, string) {
 			if !ok || len(srcs) != 1 || strings.ContainsAny(srcs[0]+dst+into, "$*?[") || Resolve(c.Dir, strings.TrimSuffix(srcs[0], "/")) != src {
 				continue
 			}
-			if c.Name() == "cp" && !hasRecursiveFlag(c.Args[1:]) {
+			if c.Name() == "cp" && !hasOption(c.Args[1:], "arR", "--recursive", "--archive") {
 				continue
 			}
 			switch d := Resolve(c.Dir, dst); {
@@ -325,7 +326,7 @@ func (u *Unit) nodeModulesMoved(installLine int, from string) (int, string) {
 				return s.In.StartLine, Resolve(c.Dir, into)
 			case path.Base(d) == "node_modules":
 				return s.In.StartLine, path.Dir(d)
-			case strings.HasSuffix(dst, "/") || mkdirs[d] || d == normDir(s.Workdir) || u.dirExists(s, d):
+			case strings.HasSuffix(dst, "/") || mkdirs[d] || u.dirExists(s, d): // mkdirs: this RUN's own
 				return s.In.StartLine, d
 			}
 		}
@@ -333,13 +334,14 @@ func (u *Unit) nodeModulesMoved(installLine int, from string) (int, string) {
 	return 0, ""
 }
 
-// hasRecursiveFlag reports whether cp's options copy directories.
-func hasRecursiveFlag(args []string) bool {
+// hasOption reports whether args hold one of the short options (letters,
+// alone or in a cluster such as -sf) or one of the long ones.
+func hasOption(args []string, letters string, longs ...string) bool {
 	for _, a := range args {
 		switch {
-		case a == "--recursive" || a == "--archive":
+		case slices.Contains(longs, a):
 			return true
-		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a[1:], "arR"):
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a[1:], letters):
 			return true
 		}
 	}

@@ -508,10 +508,24 @@ func runtimeOnPath(dir string) bool {
 // needsUserReplay reports whether the final USER is one the Dockerfile
 // creates, so the runtime stage must create it again (with a shell).
 func (u *Unit) needsUserReplay(n Needs) bool {
-	if uid, _, _ := strings.Cut(n.User, ":"); isNumeric(uid) && uid != "0" {
-		return u.accountByID(uid) != "" // USER 10001 of a user useradd made
+	return u.userToCreate(n) != ""
+}
+
+// userToCreate is the account the final USER names that the Dockerfile
+// creates: the name, or for USER 10001 the user useradd made with that
+// uid; "" for root, a base image's user or a name left unexpanded.
+func (u *Unit) userToCreate(n Needs) string {
+	if uid, _, _ := strings.Cut(n.User, ":"); isNumeric(uid) {
+		if uid == "0" {
+			return ""
+		}
+		return u.accountByID(uid)
 	}
-	return n.User != "" && !knownUser("", n.User) && !strings.Contains(n.User, "$")
+	if n.User == "" || knownUser("", n.User) || strings.Contains(n.User, "$") {
+		return ""
+	}
+	name, _, _ := strings.Cut(n.User, ":")
+	return name
 }
 
 // assetDirs are directories Go programs commonly read at run time; when

@@ -130,15 +130,17 @@ runtime's working directory back to its user.`,
 		accountRuns := map[*Step]string{} // a mixed user RUN's account commands alone
 		who := needs.User
 		whoWhat := "USER " + who
+		account := u.userToCreate(needs)
 		uid, _, _ := strings.Cut(needs.User, ":")
-		replay := !isNumeric(uid) && u.needsUserReplay(needs) && !knownUser(p.Runtime.Family, needs.User)
-		if isNumeric(uid) && uid != "0" {
+		named := needs.User // the group too: distroless has few
+		if isNumeric(uid) {
+			named = account
+		}
+		replay := account != "" && !knownUser(p.Runtime.Family, named)
+		if replay && isNumeric(uid) {
 			// USER 10001 of a user the Dockerfile made: without its passwd
 			// entry HOME is / and its group 0.
-			if name := u.accountByID(uid); name != "" && !knownUser(p.Runtime.Family, name) {
-				who, replay = name, true
-				whoWhat = "the user " + name + " (uid " + uid + ", whom USER names by number)"
-			}
+			who, whoWhat = account, "the user "+account+" (uid "+uid+", whom USER names by number)"
 		}
 		if !replay {
 			// An entrypoint script that drops to a user the Dockerfile
@@ -798,15 +800,12 @@ func (u *Unit) followBuildArgs(rt Image) (ref string, used []string) {
 func (u *Unit) scriptUsers(family string) []string {
 	var out []string
 	seen := map[string]bool{}
-	env := map[string]string{} // the ENV the container runs with
+	var env EnvView // the ENV the container runs with
 	if len(u.Steps) > 0 {
-		last := u.Steps[len(u.Steps)-1]
-		for _, k := range last.Env.Keys() {
-			env[k], _ = last.Env.Get(k)
-		}
+		env = u.Steps[len(u.Steps)-1].Env
 	}
 	add := func(owner string) {
-		owner = expandVars(owner, EnvView{}, env)
+		owner = expandVars(owner, env, nil)
 		for i, n := range strings.SplitN(owner, ":", 2) {
 			if i == 0 && isNumeric(n) {
 				n = u.accountByID(n) // gosu 1000:1000: HOME comes from its passwd entry
@@ -845,10 +844,7 @@ func (u *Unit) accountByID(uid string) string {
 			if c.Name() != "useradd" && c.Name() != "adduser" {
 				continue
 			}
-			args := make([]string, len(c.Args))
-			for i, a := range c.Args {
-				args[i], _ = expandWord(s, c, a)
-			}
+			args := expandedArgs(s, c).Args
 			if v, ok := optValue(args[1:], 'u', "--uid"); ok && v == uid && len(args) > 1 {
 				if name := args[len(args)-1]; !strings.HasPrefix(name, "-") {
 					return name
@@ -875,10 +871,7 @@ func (u *Unit) accountMaker(name string) (*Step, string) {
 			var ops []string
 			id := ""
 			// useradd ${APP_USER}: the ARG's value names the account.
-			args := make([]string, len(c.Args))
-			for i, a := range c.Args {
-				args[i], _ = expandWord(s, c, a)
-			}
+			args := expandedArgs(s, c).Args
 			for i := 1; i < len(args); i++ {
 				a := args[i]
 				if valued[a] && i+1 < len(args) {
