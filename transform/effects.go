@@ -26,7 +26,10 @@ when what it points to is in the runtime (a copy would follow it); one into the 
 behind. Build-only places (the source tree the
 toolchain compiled, /tmp, package caches, ~/.m2, ~/.gradle, ~/.cargo, credentials files) are left
 behind. A RUN that executes the project's own code (python, node, ruby, a ./script) after the
-install may write elsewhere too: that is said in a warning, since what it writes cannot be known.`,
+install may write elsewhere too: that is said in a warning, since what it writes cannot be known. A
+program compiled in / (no WORKDIR) leaves the sources the COPY brought there behind, like any
+source tree. A plan that would copy a directory of the distribution itself (/lib, /usr, /etc: a
+class path's lib/ in /) is skipped: the builder's would replace the runtime image's.`,
 	Requires: []*Pass{passRuntime},
 	Run: func(u *Unit) error {
 		if u.Plan == nil || u.skipped {
@@ -34,8 +37,25 @@ install may write elsewhere too: that is said in a warning, since what it writes
 		}
 		u.carryEffects()
 		u.copyScriptPaths(0)
+		for _, c := range u.Plan.Copies {
+			if c.Replay == nil && distroDirs[path.Clean(c.Src)] {
+				// The app's lib/ in / is the image's /lib: copying it would
+				// put the builder's C library and loader over the runtime's.
+				u.Skip(c.Line, "the runtime would get %s from the builder (%s), and %s is a system directory of the image: set a WORKDIR so the app lives apart from it", c.Src, c.Why, c.Src)
+				return nil
+			}
+		}
 		return nil
 	},
+}
+
+// distroDirs hold the distribution's own programs, libraries and
+// settings: a COPY --from of one would replace the runtime image's with
+// the builder's.
+var distroDirs = map[string]bool{
+	"/": true, "/bin": true, "/sbin": true, "/lib": true, "/lib32": true, "/lib64": true, "/libx32": true, "/etc": true,
+	"/usr": true, "/usr/bin": true, "/usr/sbin": true, "/usr/lib": true, "/usr/lib64": true, "/usr/share": true,
+	"/usr/include": true, "/var": true, "/var/lib": true, "/boot": true, "/dev": true, "/proc": true, "/sys": true, "/run": true,
 }
 
 // effect is how a build step puts a path in place, which decides whether
@@ -89,6 +109,13 @@ func (u *Unit) carryEffects() {
 	for in := range p.Replays {
 		replayed[in] = true
 	}
+	var rootReplays []int // replayed COPYs into /
+	for i, s := range u.Steps {
+		if sd, ok := contextCopy(s); ok && replayed[s.In] && Resolve(s.Workdir, sd.DestPath) == "/" {
+			rootReplays = append(rootReplays, i)
+		}
+	}
+	rootWhole := rootWholeContext(u, rootReplays)
 	covered := func(x string) bool {
 		for _, c := range p.Copies {
 			if c.Replay != nil {
@@ -283,6 +310,9 @@ func (u *Unit) carryEffects() {
 				if destDir && src != "." && !strings.HasSuffix(src, "/") && !strings.ContainsAny(src, "*?[") && (u.Context == nil || !u.contextIsDir(src)) {
 					target = path.Join(dest, path.Base(src))
 				}
+				if rootWhole && path.Clean(src) == strings.TrimPrefix(target, "/") {
+					continue // COPY requirements.txt . in /: the replayed COPY . . brings it too
+				}
 				if systemDirs[path.Clean(target)] && !skip(effWrite, path.Join(target, "x")) {
 					// A directory's contents into /usr/local/bin: the files
 					// it brings, as the build context lists them.
@@ -292,6 +322,9 @@ func (u *Unit) carryEffects() {
 					}
 					entries, _ := fs.ReadDir(u.Context.FS, strings.TrimSuffix(src, "/"))
 					for _, e := range entries {
+						if compiled && path.Clean(target) == "/" && !inTreeKept(effWrite, path.Join("/", e.Name())) {
+							continue // the sources of a program compiled in /
+						}
 						add(effWrite, path.Join(target, e.Name()), fmt.Sprintf("line %d copies it there from the build context", line), line)
 					}
 					continue

@@ -2,8 +2,10 @@ package transform
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -135,11 +137,13 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		path, why string
 		line      int
 		file      bool
-		made      bool // a directory a mkdir made, not one the app came in
+		made      bool   // a directory a mkdir made, not one the app came in
+		src       string // a file's source in the build context
 	}
 	var ts []target
+	var roots []int // the steps that COPY the app into /
 	lex := shell.NewLex(u.File.Escape)
-	for _, s := range u.Steps {
+	for i, s := range u.Steps {
 		sd, ok := contextCopy(s)
 		if _, isCopy := s.In.Command.(*instructions.CopyCommand); isCopy && !ok {
 			continue // COPY --from another stage or image
@@ -156,7 +160,7 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 						continue
 					}
 					if !strings.HasPrefix(a, "-") {
-						ts = append(ts, target{Resolve(c.Dir, a), fmt.Sprintf("line %d creates it", s.In.StartLine), s.In.StartLine, false, true})
+						ts = append(ts, target{Resolve(c.Dir, a), fmt.Sprintf("line %d creates it", s.In.StartLine), s.In.StartLine, false, true, ""})
 					}
 				}
 			}
@@ -171,7 +175,7 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 		// Named files copied into a directory (COPY entrypoint.sh
 		// /usr/bin/) are files of their own; only a directory, ".", a
 		// pattern or a URL-less tree makes the destination the app.
-		var files []string
+		var files, fileSrcs []string
 		isDir := false
 		for _, src := range sd.SourcePaths {
 			switch {
@@ -181,22 +185,34 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 				isDir = true
 			case destDir:
 				files = append(files, path.Join(p, path.Base(src)))
+				fileSrcs = append(fileSrcs, src)
 			}
 		}
 		why := fmt.Sprintf("line %d copies the app there", s.In.StartLine)
 		switch {
+		case p == "/" && (isDir || len(files) == 0):
+			if _, isCopy := s.In.Command.(*instructions.CopyCommand); !isCopy || strings.Contains(strings.Join(sd.SourcePaths, " ")+sd.DestPath, "$") {
+				return nil, fmt.Sprintf("line %d puts the app in /, a system directory: the app cannot be copied apart from the image", s.In.StartLine)
+			}
+			roots = append(roots, i)
 		case isDir || !destDir && len(files) == 0 && len(sd.SourcePaths) != 1:
-			ts = append(ts, target{p, why, s.In.StartLine, false, false})
+			ts = append(ts, target{p, why, s.In.StartLine, false, false, ""})
 		case !destDir:
-			ts = append(ts, target{p, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true, false})
+			ts = append(ts, target{p, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true, false, ""})
 		default:
-			for _, f := range files {
-				ts = append(ts, target{f, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true, false})
+			for i, f := range files {
+				ts = append(ts, target{f, fmt.Sprintf("line %d copies it there", s.In.StartLine), s.In.StartLine, true, false, fileSrcs[i]})
 			}
 		}
 	}
 	if wd := u.finalWorkdir(); wd != "" && wd != "/" && u.builderHasDir(normDir(wd)) {
-		ts = append(ts, target{normDir(wd), "the container runs there", 0, false, false})
+		ts = append(ts, target{normDir(wd), "the container runs there", 0, false, false, ""})
+	}
+	if rootWholeContext(u, roots) {
+		// A file an earlier COPY put in / comes with the replay too.
+		ts = slices.DeleteFunc(ts, func(t target) bool {
+			return t.file && t.src != "" && path.Clean(t.src) == strings.TrimPrefix(t.path, "/")
+		})
 	}
 	// A file copied into a directory that is copied anyway needs no copy of
 	// its own; nor does a directory inside another.
@@ -248,6 +264,20 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 			chown = u.runUserAt(t.line) // a mkdir under USER app is app's
 		}
 		out = append(out, Copy{Src: t.path, Dst: t.path, Why: why, Line: t.line, Chown: chown})
+	}
+	if len(roots) > 0 {
+		first := u.Steps[roots[0]].In.StartLine
+		if line, what := u.rootAppWriter(roots[0], u.pipOutsideApp); line != 0 {
+			return nil, fmt.Sprintf("line %d puts the app in /, a system directory, and %s after it: the app can neither be copied apart from the image nor copied again from the build context as it was", first, what)
+		}
+		for _, i := range roots {
+			s := u.Steps[i]
+			out = append(out, Copy{Replay: s.In, Line: s.In.StartLine,
+				Why: fmt.Sprintf("the app, from the build context as line %d copies it: / cannot be copied apart from the image, and no later step changes what it copies", s.In.StartLine)})
+		}
+		if u.Context == nil {
+			u.Warn(first, "line %d puts the app in /, and the runtime copies it again from the build context; without the build context, a requirements file that installs the app itself (-e .) cannot be seen: its metadata, written into /, would be missing", first)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	for _, d := range skip {
@@ -334,4 +364,118 @@ func withDir(app []Copy, dir string, line int, why string) []Copy {
 		}
 	}
 	return append([]Copy{{Src: dir, Dst: dir, Line: line, Why: why}}, app...)
+}
+
+// rootWholeContext reports whether one of the steps copies the whole
+// build context (COPY . .) into /.
+func rootWholeContext(u *Unit, steps []int) bool {
+	for _, i := range steps {
+		sd, _ := contextCopy(u.Steps[i])
+		for _, src := range sd.SourcePaths {
+			if path.Clean(src) == "." {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rootAppWriter is the first step after step from that may write into an
+// app a COPY put in /, with what it runs. / cannot be copied apart from
+// the image, but the runtime can repeat that COPY from the build context:
+// the same files, as long as nothing after it changed them. Besides COPYs
+// from the build context (each handled for itself), a RUN may only manage
+// system packages, remove caches outside the app, and run what allowed
+// accepts: an install that writes into a directory of its own (pip into
+// the virtual environment, npm into node_modules).
+func (u *Unit) rootAppWriter(from int, allowed func(s *Step, c Command) bool) (int, string) {
+	for _, s := range u.Steps[from+1:] {
+		if !s.FileChanging() {
+			continue
+		}
+		line := s.In.StartLine
+		switch c := s.In.Command.(type) {
+		case *instructions.CopyCommand:
+			if c.From != "" {
+				return line, fmt.Sprintf("line %d copies from %s", line, c.From)
+			}
+			continue
+		case *instructions.AddCommand:
+			return line, fmt.Sprintf("line %d is an ADD", line)
+		}
+		for _, c := range s.Commands {
+			for _, w := range c.Writes {
+				if !inDir(w, "/tmp") && !inDir(w, "/dev") {
+					return line, fmt.Sprintf("line %d writes %s", line, w)
+				}
+			}
+			switch c.Name() {
+			case "", "true", "echo", "set", "apt-get", "apt", "apk", "yum", "dnf", "microdnf":
+				continue
+			case "rm":
+				ok := true
+				for _, a := range nonFlags(c.Args[1:]) {
+					p := Resolve(c.Dir, a)
+					ok = ok && !strings.Contains(a, "$") && (inDir(p, "/tmp") || inDir(p, "/var") || inDir(p, "/root"))
+				}
+				if ok {
+					continue
+				}
+			}
+			if allowed != nil && allowed(s, c) {
+				continue
+			}
+			return line, fmt.Sprintf("line %d runs %s", line, strings.Join(c.Args, " "))
+		}
+	}
+	return 0, ""
+}
+
+// pipOutsideApp reports whether c is a pip install that writes only into
+// the environment: no local project (., -e, a path or file: URL) on its
+// command line or in the requirements files it names, as far as the build
+// context shows them.
+func (u *Unit) pipOutsideApp(s *Step, c Command) bool {
+	args := c.Args
+	switch name := c.Name(); {
+	case (name == "pip" || strings.HasPrefix(name, "pip3")) && len(args) > 1 && args[1] == "install":
+		args = args[2:]
+	case strings.HasPrefix(name, "python") && len(args) > 3 && args[1] == "-m" && args[2] == "pip" && args[3] == "install":
+		args = args[4:]
+	default:
+		return false
+	}
+	local := func(a string) bool {
+		return a == "." || a == ".." || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") || strings.HasPrefix(a, "/") ||
+			strings.HasPrefix(a, "file:") || strings.HasPrefix(a, "-e") || a == "--editable"
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-r" || a == "--requirement" || a == "-c" || a == "--constraint":
+			if i+1 >= len(args) {
+				return false
+			}
+			i++
+			if u.Context == nil {
+				continue // read below, with a warning
+			}
+			rel, ok := u.contextFileFor(Resolve(c.Dir, expandVars(args[i], s.Env, c.Env)))
+			if !ok {
+				return false
+			}
+			b, err := fs.ReadFile(u.Context.FS, rel)
+			if err != nil {
+				return false
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if l = strings.TrimSpace(l); local(l) || strings.HasPrefix(l, "-r") || strings.HasPrefix(l, "--requirement") {
+					return false
+				}
+			}
+		case local(a) || strings.ContainsAny(a, "$"):
+			return false
+		}
+	}
+	return true
 }

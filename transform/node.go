@@ -65,7 +65,11 @@ useradd or adduser gives) or $PUPPETEER_CACHE_DIR at install time, playwright
 install into ~/.cache/ms-playwright or $PLAYWRIGHT_BROWSERS_PATH; a puppeteer config file (it may
 move the cache), an unknown home directory or playwright's --with-deps (system libraries) is a skip.
 A file is skipped when a node script is given an absolute path outside the app directory: what it
-writes there cannot be carried.`,
+writes there cannot be carried. An app installed in / (no WORKDIR) cannot be copied whole: the runtime
+repeats the original's COPYs from the build context and takes node_modules (and the build outputs)
+from the deps stage or the builder, only when nothing but the package manager writes into / after the
+first COPY and package.json has no install scripts (without the build context, with a warning).
+Without package.json, an npm script the container runs keeps the dev dependencies.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -133,12 +137,11 @@ writes there cannot be carried.`,
 			u.Skip(u.Stage.From.StartLine, "no npm, yarn or pnpm install: nothing is built; use a slim node image directly")
 			return nil
 		}
-		if appDir == "" || appDir == "/" {
-			u.Skip(installLine, "dependencies are installed at /: set a WORKDIR so the app directory can be copied alone")
-			return nil
+		if appDir == "" {
+			appDir = "/"
 		}
 		movedAt := 0 // the line that copies node_modules into the app directory
-		if wd := u.finalWorkdir(); wd != appDir && !strings.HasPrefix(wd, strings.TrimSuffix(appDir, "/")+"/") {
+		if wd := normDir(u.finalWorkdir()); wd != appDir && !strings.HasPrefix(wd, strings.TrimSuffix(appDir, "/")+"/") {
 			line, to := u.nodeModulesMoved(installLine, appDir)
 			if to == "" || wd != to && !strings.HasPrefix(wd, strings.TrimSuffix(to, "/")+"/") {
 				u.Skip(installLine, "dependencies are installed in %s but the container runs in %s: cannot tell which files the app needs", appDir, normDir(wd))
@@ -248,6 +251,19 @@ writes there cannot be carried.`,
 				}
 			}
 			return nil
+		}
+		var rootCopies []Copy
+		if appDir == "/" {
+			// / cannot be copied whole: the runtime takes node_modules and
+			// the build outputs from the builder and the rest from the
+			// build context, as the original's COPYs bring it.
+			var rootWhy string
+			rootCopies, rootWhy = u.nodeRootCopies(installStep, outs, outWhy)
+			if rootWhy != "" {
+				u.Skip(installLine, "dependencies are installed at /, which cannot be copied apart from the image, and %s: set a WORKDIR so the app directory can be copied alone", rootWhy)
+				return nil
+			}
+			u.Fact(installLine, "the app is in /: the runtime gets node_modules from the builder and the app from the build context (%s)", why)
 		} else {
 			u.Fact(installLine, "copying the whole app directory: %s", why)
 		}
@@ -276,7 +292,11 @@ writes there cannot be carried.`,
 			u.Skip(installLine, "%s is already small and the dev dependencies must stay: a split would leave nothing behind", u.Base.Expanded)
 			return nil
 		}
-		plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir, Why: appWhy, Line: installLine})
+		if appDir == "/" {
+			plan.Copies = append(plan.Copies, rootCopies...)
+		} else {
+			plan.Copies = append(plan.Copies, Copy{Src: appDir, Dst: appDir, Why: appWhy, Line: installLine})
+		}
 		for _, b := range []*Copy{browser, pwBrowsers} {
 			if b != nil && !inDir(b.Src, appDir) {
 				plan.Copies = append(plan.Copies, *b)
@@ -289,6 +309,63 @@ writes there cannot be carried.`,
 		}
 		return nil
 	},
+}
+
+// nodeRootCopies is what the runtime receives of an app installed in /:
+// node_modules (the builder's, after any prune) and the build outputs
+// from the builder, and the files of the build context by the original's
+// own COPYs. That holds only when nothing but the package manager writes
+// into / after those COPYs: no install script of package.json (without
+// the build context they cannot be read, and a warning says so), and no
+// other RUN.
+func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]Copy, string) {
+	if u.Context != nil && u.Context.Package != nil {
+		pj := u.Context.Package
+		for _, life := range []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"} {
+			if _, ok := pj.Scripts[life]; ok {
+				return nil, fmt.Sprintf("package.json's %s script may write files into / that the runtime would not get", life)
+			}
+		}
+	} else {
+		u.Warn(install.In.StartLine, "the app is in /, and without package.json in the build context its install scripts cannot be read: a file a postinstall script writes outside node_modules would be missing in the runtime")
+	}
+	pm := map[string]bool{"npm": true, "yarn": true, "pnpm": true, "npx": true, "corepack": true}
+	if line, what := u.rootAppWriter(-1, func(s *Step, c Command) bool {
+		return pm[c.Name()] && (s == install || outWhy == "" || s.In.StartLine < install.In.StartLine)
+	}); line != 0 {
+		if outWhy != "" && line > install.In.StartLine {
+			return nil, outWhy
+		}
+		return nil, what
+	}
+	nm := "/node_modules"
+	copies := []Copy{{Src: nm, Dst: nm, Line: install.In.StartLine, Why: "node_modules, as the install (and any prune) left it"}}
+	lex := shell.NewLex(u.File.Escape)
+	for i, s := range u.Steps {
+		c, ok := s.In.Command.(*instructions.CopyCommand)
+		if !ok || c.From != "" {
+			continue
+		}
+		in, why := s.In, "files from the build context, as the original copies them"
+		if u.Context != nil {
+			var note, w string
+			in, why, note, w = u.nodeReplayCopy(i, s, c, lex)
+			if w != "" {
+				return nil, w
+			}
+			if note != "" {
+				u.Fact(s.In.StartLine, "%s", note)
+			}
+		}
+		if in != nil {
+			copies = append(copies, Copy{Replay: in, Line: s.In.StartLine, Why: why})
+		}
+	}
+	for _, o := range outs {
+		out := path.Join("/", o.Dir)
+		copies = append(copies, Copy{Src: out, Dst: out, Line: o.Line, Why: "the build output"})
+	}
+	return copies, ""
 }
 
 // nodeModulesMoved finds the cp or mv after the install that puts
@@ -1855,6 +1932,15 @@ func (u *Unit) nodePrune(pm string, n Needs, install Command, yarn nodeYarn) str
 			return ""
 		case c.Package.DevDependencies[tool] != "":
 			u.Warn(n.ExecLine, "the container runs %s, a devDependency: dev dependencies are kept", tool)
+			return ""
+		}
+	}
+	if c := u.Context; c == nil || c.Package == nil {
+		// A package.json script that cannot be read may run anything the
+		// dev dependencies hold: ts-node type-checks against @types
+		// packages, which are mostly devDependencies.
+		if opaque := u.nodeContainerWalk(func(Command, string) {}, nil); strings.HasPrefix(opaque, "the container runs the package.json script") {
+			u.Warn(n.ExecLine, "%s: it may need a devDependency (ts-node type-checks against @types packages), so dev dependencies are kept", opaque)
 			return ""
 		}
 	}
