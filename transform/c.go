@@ -1373,7 +1373,7 @@ func (s *cScan) contextDir(img string, line int) (string, bool) {
 		if st.In.StartLine > line {
 			continue
 		}
-		srcs, dest, _, ok := u.copyOf(st, lex)
+		srcs, dest, destDir, ok := u.copyOf(st, lex)
 		if !ok {
 			continue
 		}
@@ -1385,6 +1385,11 @@ func (s *cScan) contextDir(img string, line int) (string, bool) {
 			cand := path.Clean(path.Join(src, rel))
 			if isContextDir(u, cand) {
 				return cand, true
+			}
+			// COPY CMakeLists.txt ./ then COPY src ./src: the directory is
+			// put together file by file, in the context's own layout.
+			if destDir && rel == "." && isContextDir(u, path.Dir(path.Clean(src))) {
+				return path.Dir(path.Clean(src)), true
 			}
 		}
 	}

@@ -24,7 +24,7 @@ var buildOnlyPackages = map[string]bool{
 	// Java build tools (apt pulls a JDK of its own with them).
 	"maven": true, "gradle": true, "ant": true, "sbt": true,
 	// build tools of C and C++ projects
-	"bison": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
+	"bison": true, "libbison-dev": true, "flex": true, "ninja-build": true, "meson": true, "ninja": true, "samurai": true, "gperf": true,
 	"nasm": true, "yasm": true, "texinfo": true, "libtool-bin": true, "alpine-sdk": true, "check": true,
 	// Fortran compilers (numpy/scipy source builds); devToRuntime names the
 	// library what they compiled links.
@@ -196,7 +196,8 @@ var devToRuntime = map[string]map[string]string{
 	"libz-dev":                   {"*": "zlib1g"},
 	"libsqlite3-dev":             {"*": "libsqlite3-0"},
 	"libyaml-dev":                {"*": "libyaml-0-2"},
-	"libcurl4-openssl-dev":       {"bookworm": "libcurl4", "bullseye": "libcurl4", "trixie": "libcurl4t64", "buster": "libcurl4", "jammy": "libcurl4", "noble": "libcurl4t64", "focal": "libcurl4"},
+	"libcurl4-openssl-dev":       {"bookworm": "libcurl4", "bullseye": "libcurl4", "trixie": "libcurl4t64", "buster": "libcurl4", "jammy": "libcurl4", "noble": "libcurl4t64", "focal": "libcurl4", "bionic": "libcurl4"},
+	"libjsoncpp-dev":             {"buster": "libjsoncpp1", "bullseye": "libjsoncpp24", "bookworm": "libjsoncpp25", "trixie": "libjsoncpp26", "bionic": "libjsoncpp1", "focal": "libjsoncpp1", "jammy": "libjsoncpp25", "noble": "libjsoncpp25"},
 	"libpng-dev":                 {"*": "libpng16-16", "trixie": "libpng16-16t64", "noble": "libpng16-16t64"},
 	"libbz2-dev":                 {"*": "libbz2-1.0"},
 	"liblzma-dev":                {"*": "liblzma5"},
@@ -444,11 +445,20 @@ skip.`,
 						continue // a static binary links nothing at run time
 					}
 					rt := devRuntimeName(pkg, u.Base.Release)
+					if rt == "" && u.Base.Release != "" {
+						u.Skip(s.In.StartLine, "%s needs a run-time library whose name depends on the release, and the table has none for %s (%s): docs/tables.md", pkg, u.Base.Release, u.Base.Expanded)
+						return nil
+					}
 					if rt == "" {
 						u.Skip(s.In.StartLine, "%s needs a run-time library whose name depends on the Debian release, and the release of %s is unknown", pkg, u.Base.Expanded)
 						return nil
 					}
 					want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
+					if strings.HasPrefix(rt, "libcurl") && installsRecommends(s) {
+						// libcurl4 recommends ca-certificates: the original
+						// had the CA bundle its HTTPS transfers verify with.
+						want["ca-certificates"] = reason{fmt.Sprintf("line %d installs %s with its recommends, and %s recommends ca-certificates, the CA bundle libcurl verifies HTTPS servers with", s.In.StartLine, pkg, rt), s.In.StartLine}
+					}
 					continue
 				case strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !headerOnly[pkg] && !p.Static:
 					if p.Ecosystem == "go" {
