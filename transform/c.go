@@ -1363,7 +1363,12 @@ func (s *cScan) envFlags(b *cBuild, f *cFacts) {
 // contextDir maps a directory of the image to the build context ("." for
 // its root), or false when no COPY or ADD before line put it there.
 func (s *cScan) contextDir(img string, line int) (string, bool) {
-	u := s.u
+	return s.u.contextDirOf(img, line)
+}
+
+// contextDirOf maps a directory of the image to the build context ("." for
+// its root), or false when no COPY or ADD before line put it there.
+func (u *Unit) contextDirOf(img string, line int) (string, bool) {
 	if u.Context == nil {
 		return "", false
 	}

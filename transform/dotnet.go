@@ -31,7 +31,10 @@ SDK images of .NET 5-7 set ASPNETCORE_URLS= (Kestrel on localhost:5000) while as
 http://+:80: when the Dockerfile does not choose the URLs, the runtime stage sets the SDK's value
 again (ENV ASPNETCORE_URLS=). The .NET Core 3.x SDK leaves it unset, which a runtime stage cannot
 restore: a warning says the address changes. mono
-images are skipped: mono:X-slim has only mono-runtime, not the class libraries mono:X brings.`,
+images are skipped: mono:X-slim has only mono-runtime, not the class libraries mono:X brings.
+An entrypoint script of the build context that ends in exec "$@" runs the CMD after it, which names
+the app. libc6-dev installed with libgdiplus stays in the runtime: System.Drawing loads the
+unversioned libdl.so, which only libc6-dev has before glibc 2.34.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"dotnet-sdk", "dotnet-legacy", "mono"},
 	Run:      func(u *Unit) error { u.planDotnet(); return nil },
@@ -97,6 +100,30 @@ func (u *Unit) planDotnet() {
 				entry, why = e, ""
 				u.Fact(line, "the container's script %s runs %s", script, e)
 			}
+		}
+	}
+	if why != "" {
+		// ENTRYPOINT ["docker-entrypoint.sh"] CMD ["dotnet", "App.dll"]: a
+		// script of the build context that ends in exec "$@" runs the
+		// command after it.
+		for _, c := range cmds {
+			a := stripWrappers(c.Args)
+			if len(a) < 2 {
+				continue
+			}
+			rel, ok := u.contextScriptFile(c.Dir, a[0])
+			if !ok {
+				break
+			}
+			data, err := fs.ReadFile(u.Context.FS, rel)
+			if err != nil || !execArgsRe.Match(data) {
+				break
+			}
+			if e, w := dotnetEntry([]Command{{Args: a[1:], Dir: c.Dir, Env: c.Env}}); w == "" {
+				entry, why = e, ""
+				u.Fact(line, "the container's script %s runs its arguments (exec \"$@\"): %s", a[0], e)
+			}
+			break
 		}
 	}
 	if why != "" {
@@ -697,19 +724,19 @@ func (u *Unit) dotnetContentRoot(plan *Plan, publish string) {
 	if _, in := under(publish, wd); !in {
 		return
 	}
-	for _, d := range u.contextDirs() {
-		if normDir(d) != wd {
-			continue
-		}
-		entries, _ := fs.ReadDir(u.Context.FS, ".")
-		for _, e := range entries {
-			name := e.Name()
-			if ok, _ := path.Match("appsettings*.json", name); ok && !e.IsDir() || name == "wwwroot" && e.IsDir() {
-				plan.Copies = append(plan.Copies, Copy{Src: path.Join(wd, name), Dst: path.Join(wd, name), Line: 0,
-					Why: fmt.Sprintf("ASP.NET Core reads %s from its content root, the working directory %s, where the original had it", name, wd)})
-			}
-		}
+	// COPY . . or COPY Project/. ./ into the working directory: its
+	// directory of the build context.
+	rel, ok := u.contextDirOf(wd, 1<<30)
+	if !ok {
 		return
+	}
+	entries, _ := fs.ReadDir(u.Context.FS, rel)
+	for _, e := range entries {
+		name := e.Name()
+		if ok, _ := path.Match("appsettings*.json", name); ok && !e.IsDir() || name == "wwwroot" && e.IsDir() {
+			plan.Copies = append(plan.Copies, Copy{Src: path.Join(wd, name), Dst: path.Join(wd, name), Line: 0,
+				Why: fmt.Sprintf("ASP.NET Core reads %s from its content root, the working directory %s, where the original had it", name, wd)})
+		}
 	}
 }
 
@@ -908,3 +935,6 @@ func init() {
 		return BaseConfig{Env: []string{stdPath, "MONO_VERSION=" + im.Version}, Cmd: []string{"bash"}}
 	}
 }
+
+// execArgsRe finds a script's exec of its arguments (exec "$@").
+var execArgsRe = regexp.MustCompile(`(?m)^\s*exec\s+(\S+\s+)*"?\$(@|\{@\})"?\s*$`)

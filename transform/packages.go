@@ -486,6 +486,12 @@ skip.`,
 						recommends = true
 					}
 					continue
+				case pkg == "libc6-dev" && u.installs("libgdiplus") && !musl:
+					// System.Drawing (libgdiplus) loads "libdl", which before
+					// glibc 2.34 only libc6-dev's unversioned libdl.so
+					// provides (dotnet/dotnet-docker#618).
+					want[pkg] = reason{fmt.Sprintf("line %d installs libc6-dev with libgdiplus: System.Drawing loads the unversioned libdl.so, which only libc6-dev has before glibc 2.34", s.In.StartLine), s.In.StartLine}
+					continue
 				case strings.HasSuffix(pkg, "-dev") || isBuildOnly(pkg):
 					dropped[s.In.StartLine] = append(dropped[s.In.StartLine], pkg)
 					continue
@@ -716,6 +722,16 @@ func (u *Unit) installRun(rt Image, pkgs []string, recommends bool) *parser.Inst
 
 // installsRecommends reports whether an apt install of the step keeps the
 // recommended packages (no --no-install-recommends).
+// installs reports whether a step of the stage installs pkg.
+func (u *Unit) installs(pkg string) bool {
+	for _, s := range u.Steps {
+		if slices.Contains(s.Installs, pkg) {
+			return true
+		}
+	}
+	return false
+}
+
 func installsRecommends(s *Step) bool {
 	for _, c := range s.Commands {
 		name := c.Name()
