@@ -648,6 +648,11 @@ var pyNative = map[string]string{
 	"python-magic": "libmagic-dev",
 	"uwsgi":        "libxml2-dev libyaml-dev", // its default build links libxml2 and libyaml when found (buildconf/base.ini)
 	"gitpython":    "git",
+	// cffi bindings that dlopen cairo and pango: the full image has them
+	// through imagemagick's delegates, the slim one not.
+	"cairocffi":  "libcairo2-dev",
+	"cairosvg":   "libcairo2-dev",
+	"weasyprint": "libpango1.0-dev",
 }
 
 // pyNativeWords are words of a Dockerfile that show a database driver is
