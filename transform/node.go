@@ -69,7 +69,10 @@ writes there cannot be carried. An app installed in / (no WORKDIR) cannot be cop
 repeats the original's COPYs from the build context and takes node_modules (and the build outputs)
 from the deps stage or the builder, only when nothing but the package manager writes into / after the
 first COPY and package.json has no install scripts (without the build context, with a warning).
-Without package.json, an npm script the container runs keeps the dev dependencies.`,
+Without package.json, an npm script the container runs keeps the dev dependencies. When the
+container runs only a static file server installed globally (serve, http-server) on a build output,
+the runtime gets that output alone: no node_modules, no sources (serve reads serve.json from the
+directory it serves).`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"node"},
 	Run: func(u *Unit) error {
@@ -1315,8 +1318,12 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		}
 	}
 	nm := path.Join(appDir, "node_modules")
+	staticOnly := false
 	if server, dir := u.nodeStaticServer(appDir, outs); server != "" {
-		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules", server, dir)
+		// serve and http-server read their settings (serve.json) from the
+		// directory they serve: the sources are not needed either.
+		staticOnly = true
+		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules, nor the sources the COPYs brought", server, dir)
 	} else if len(pj.Dependencies) == 0 && len(pj.DevDependencies) > 0 && !pj.hasWorkspaces() {
 		// Everything is a dev dependency (a bundled app): a production
 		// install writes no node_modules at all, and the program needs
@@ -1383,7 +1390,19 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		copies = append(copies, Copy{From: "deps", Src: nm, Dst: nm, Line: install.In.StartLine,
 			Why: "production node_modules from the deps stage"})
 	}
-	copies = append(copies, replays...)
+	if !staticOnly {
+		copies = append(copies, replays...)
+	} else {
+		// Left in the builder: no later pass carries what they copied.
+		if u.Plan.Left == nil {
+			u.Plan.Left = map[*parser.Instruction]bool{}
+		}
+		for _, s := range u.Steps {
+			if c, ok := s.In.Command.(*instructions.CopyCommand); ok && c.From == "" {
+				u.Plan.Left[s.In] = true
+			}
+		}
+	}
 	for _, o := range outs {
 		out := path.Join(appDir, o.Dir)
 		why := "the build output"
