@@ -418,7 +418,7 @@ skip.`,
 					u.Skip(s.In.StartLine, "line %d installs the package file %s, which the runtime stage does not have: install it there by hand", s.In.StartLine, pkg)
 					return nil
 				}
-				if sourceLine != 0 && !strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !skipPackages.MatchString(pkg) {
+				if sourceLine != 0 && !strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !skipPackages.MatchString(pkg) && !fromDistribution(sourceStep, pkg) {
 					sourceSkip(s, pkg)
 					return nil
 				}
@@ -700,6 +700,39 @@ func (u *Unit) sourceSkipReason(s *Step, pkg string, src *Step) string {
 		return fmt.Sprintf("line %d adds a package source and installs %s in the same RUN, %s may come from it: %s", s.In.StartLine, strings.Join(named, ", "), which, need)
 	}
 	return fmt.Sprintf("line %d installs %s after line %d adds a package source, which it may come from: %s", s.In.StartLine, pkg, src.In.StartLine, need)
+}
+
+var sourceURLRe = regexp.MustCompile(`https?://[^\s"'>]+`)
+
+// fromDistribution reports whether pkg, installed after src added package
+// sources, still comes from the distribution: every URL src names is a
+// known vendor's (dl.yarnpkg.com, the key and the list alike), and none of
+// those provides pkg. postgresql-client next to the yarn source is
+// Debian's.
+func fromDistribution(src *Step, pkg string) bool {
+	raw := string(src.In.Raw)
+	urls := sourceURLRe.FindAllString(raw, -1)
+	if len(urls) == 0 || strings.Contains(raw, "add-apt-repository") || strings.Contains(raw, "ppa:") {
+		return false
+	}
+	for _, url := range urls {
+		known := false
+		for _, sp := range sourcePackages {
+			if !strings.Contains(url, sp.host) {
+				continue
+			}
+			known = true
+			for _, prefix := range sp.pkgs {
+				if strings.HasPrefix(pkg, prefix) {
+					return false
+				}
+			}
+		}
+		if !known {
+			return false
+		}
+	}
+	return true
 }
 
 // installRun is the RUN that installs packages on the runtime image,

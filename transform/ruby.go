@@ -22,9 +22,11 @@ there. The runtime is ruby:<tag>-slim, or the builder's own image when it is
 already slim and the Dockerfile added compilers; it receives the gem directory and the app (the
 directories the build context was copied into and the final WORKDIR). Gems that compile against a
 library the full image supplied (pg, mysql2), read from Gemfile.lock and gem install lines, bring
-its run-time package (nokogiri with --use-system-libraries: libxml2 and libxslt); nodejs stays when the Dockerfile installed it, since Rails' asset gems need a
-JavaScript runtime when the app boots (a nodejs installed after a package source is added,
-NodeSource's, is a skip: the runtime would get another major version). -onbuild images are skipped: their hidden ONBUILD steps
+its run-time package (nokogiri with --use-system-libraries: libxml2 and libxslt); nodejs stays when the Dockerfile installed it
+and Gemfile.lock has execjs (or there is no Gemfile.lock), since Rails' asset gems need a
+JavaScript runtime when the app boots (a nodejs so kept that was installed after a package source
+is added, NodeSource's, is a skip: the runtime would get another major version); a nodejs or yarn
+only the build uses stays in the builder with its package source. -onbuild images are skipped: their hidden ONBUILD steps
 would not run in the runtime stage.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
@@ -147,15 +149,24 @@ would not run in the runtime stage.`,
 				source = s
 			}
 			for _, p := range s.Installs {
-				if p == "nodejs" && source != nil {
-					// NodeSource's nodejs, most likely: the runtime would
-					// get the distribution's, another major version.
+				if p != "nodejs" {
+					continue
+				}
+				// NodeSource's nodejs, most likely: a runtime that needs it
+				// would get the distribution's, another major version.
+				fromSource := func() bool {
+					if source == nil {
+						return false
+					}
 					u.Skip(s.In.StartLine, "%s", u.sourceSkipReason(s, p, source))
 					u.Plan = nil
-					return nil
+					return true
 				}
 				if p == "nodejs" {
 					if why := u.rubyRunsNode(); why != "" {
+						if fromSource() {
+							return nil
+						}
 						if line := u.nodeGlobalInstall(); line != 0 {
 							// npm install -g yarn puts it under /usr/local,
 							// which the ruby runtime does not receive.
@@ -172,7 +183,9 @@ would not run in the runtime stage.`,
 						continue
 					}
 					lock := u.gemLockWithout("execjs")
-					if lock == "" && u.gemLockWithout("mini_racer") == "" {
+					if u.gemLockWithout("") == "" {
+						lock = "" // no lock file: execjs cannot be ruled out
+					} else if lock == "" && u.gemLockWithout("mini_racer") == "" {
 						lock = "Gemfile.lock has mini_racer, which ExecJS picks before Node.js"
 					} else if lock != "" {
 						lock += " has no execjs"
@@ -183,6 +196,9 @@ would not run in the runtime stage.`,
 						// autoprefixer-rails) is what loads it at boot.
 						u.Fact(s.In.StartLine, "nodejs stays in the builder: %s (execjs is what needs a JavaScript runtime when the app boots)", lock)
 						continue
+					}
+					if fromSource() {
+						return nil
 					}
 					plan.Packages = append(plan.Packages, Package{Name: "nodejs", Line: s.In.StartLine,
 						Why: fmt.Sprintf("line %d installs nodejs: Rails' asset gems (execjs) need a JavaScript runtime when the app boots", s.In.StartLine)})
@@ -261,6 +277,7 @@ func (u *Unit) nodeGlobalInstall() int {
 
 // gemLockWithout names the lock file of the build context when it locks
 // no gem called gem, or returns "" (no lock file, or the gem is there).
+// gemLockWithout("") names the lock file when there is one.
 func (u *Unit) gemLockWithout(gem string) string {
 	if u.Context == nil {
 		return ""
