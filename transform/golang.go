@@ -983,7 +983,7 @@ func goPatternRe(pat string) *regexp.Regexp {
 	if strings.HasSuffix(re, `/.*`) {
 		re = strings.TrimSuffix(re, `/.*`) + `(/.*)?`
 	}
-	return regexp.MustCompile("^" + re + "$")
+	return cachedRegexp("^" + re + "$")
 }
 
 var goOtherOS = regexp.MustCompile(`_(windows|darwin|freebsd|netbsd|openbsd|dragonfly|solaris|illumos|aix|plan9|js|wasip1|android|ios|hurd|zos)(_[a-z0-9]+)?\.go$`)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -303,13 +304,27 @@ func (u *Unit) builderHasDir(dir string) bool {
 	return false
 }
 
+// regexps caches the patterns built from words at run time: a corpus run
+// compiles the same few hundred again and again otherwise.
+var regexps sync.Map
+
+// cachedRegexp is regexp.MustCompile, once per pattern.
+func cachedRegexp(pattern string) *regexp.Regexp {
+	if re, ok := regexps.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(pattern)
+	regexps.Store(pattern, re)
+	return re
+}
+
 // dockerfileMentions maps the words of a Dockerfile that show a package is in
 // use (words: word -> package) to that package, with the evidence.
 func dockerfileMentions(src []byte, words map[string]string) map[string]string {
 	text := strings.ToLower(string(src))
 	found := map[string]string{}
 	for w, pkg := range words {
-		if regexp.MustCompile(`\b` + regexp.QuoteMeta(w) + `\b`).MatchString(text) {
+		if cachedRegexp(`\b` + regexp.QuoteMeta(w) + `\b`).MatchString(text) {
 			found[pkg] = fmt.Sprintf("the Dockerfile mentions %q", w)
 		}
 	}

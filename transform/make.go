@@ -132,7 +132,7 @@ func (u *Unit) makeCommands(s *Step, c Command, tool string) (cmds []Command, wh
 		return nil, fmt.Sprintf("line %d runs make, whose Makefile sets target-specific variables (%s), which are not followed", s.In.StartLine, m.targetVars)
 	}
 	recipe := m.recipeOf(targets)
-	toolRe := regexp.MustCompile(`(^|[\s;&|(])` + regexp.QuoteMeta(tool) + `\s`)
+	toolRe := cachedRegexp(`(^|[\s;&|(])` + regexp.QuoteMeta(tool) + `\s`)
 	if tool == "" {
 		toolRe = regexp.MustCompile(`.`) // every recipe line
 	}

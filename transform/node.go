@@ -2558,7 +2558,7 @@ func (u *Unit) nodeLockVersion(name string) (version string, dev, found bool) {
 		}
 		// yarn.lock does not say which entries are dev dependencies: only
 		// a direct dependency counts as found.
-		re := regexp.MustCompile(`(?m)^"?` + regexp.QuoteMeta(name) + `@[^\n]*:\n\s+version:? "?([0-9][^"\s]*)`)
+		re := cachedRegexp(`(?m)^"?` + regexp.QuoteMeta(name) + `@[^\n]*:\n\s+version:? "?([0-9][^"\s]*)`)
 		if m := re.FindSubmatch(data); m != nil {
 			return string(m[1]), false, c.Package.Dependencies[name] != ""
 		}
