@@ -374,7 +374,7 @@ func (u *Unit) addNativePackage(name, dev, evidence, label string) {
 // inside one of the app's.
 func withDir(app []Copy, dir string, line int, why string) []Copy {
 	for _, c := range app {
-		if strings.HasPrefix(dir+"/", strings.TrimSuffix(c.Src, "/")+"/") {
+		if c.Replay == nil && strings.HasPrefix(dir+"/", strings.TrimSuffix(c.Src, "/")+"/") {
 			return app
 		}
 	}

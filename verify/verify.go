@@ -433,8 +433,10 @@ func addedPath(orig *parser.File, out []byte) map[string]bool {
 			if c, ok := in.Command.(*instructions.EnvCommand); ok {
 				for _, kv := range c.Env {
 					if kv.Key == "PATH" {
+						// The parser keeps the value's quotes:
+						// ENV PATH="/opt/venv/bin:$PATH".
 						for _, e := range strings.Split(kv.Value, ":") {
-							m[e] = true
+							m[strings.Trim(e, `"'`)] = true
 						}
 					}
 				}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/stagesplit/stagesplit/parser"
 )
 
 // fakeDocker writes a shell script standing for the docker client.
@@ -155,4 +157,18 @@ func TestRunSkipped(t *testing.T) {
 		t.Fatalf("report = %+v", r)
 	}
 	t.Log(r.Skipped)
+}
+
+// TestAddedPath: the venv entry of a rewrite's quoted ENV PATH counts as
+// added on purpose, so the config comparison accepts it.
+func TestAddedPath(t *testing.T) {
+	orig, err := parser.Parse("Dockerfile", []byte("FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []byte("FROM python:3.11 AS build\nCOPY . .\nRUN python -m venv /opt/venv\nENV VIRTUAL_ENV=/opt/venv PATH=\"/opt/venv/bin:$PATH\"\nRUN pip install -r requirements.txt\n\nFROM python:3.11-slim\nENV PATH='/opt/venv/bin:$PATH'\nCOPY --from=build /opt/venv /opt/venv\nCOPY . .\nCMD [\"python\", \"app.py\"]\n")
+	got := addedPath(orig, out)
+	if !got["/opt/venv/bin"] || len(got) != 1 {
+		t.Errorf("addedPath = %v, want only /opt/venv/bin", got)
+	}
 }
