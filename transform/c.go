@@ -116,6 +116,10 @@ type cBuild struct {
 	Vars     map[string]string
 	Shared   bool // -DBUILD_SHARED_LIBS=ON
 	Step     *Step
+	// Sysconfdir is an absolute --sysconfdir (or
+	// -DCMAKE_INSTALL_SYSCONFDIR): the install puts configuration files
+	// there, outside the prefix.
+	Sysconfdir string
 }
 
 type cMove struct {
@@ -659,6 +663,14 @@ func (s *cScan) build(st *Step, c Command, dir string) *cBuild {
 			case strings.HasPrefix(a, "--prefix="):
 				v, ok := s.expand(st, c, strings.TrimPrefix(a, "--prefix="))
 				b.setPrefix(v, ok, "--prefix")
+			case a == "--sysconfdir":
+				if v, ok := val(&i); ok && strings.HasPrefix(v, "/") {
+					b.Sysconfdir = path.Clean(v)
+				}
+			case strings.HasPrefix(a, "--sysconfdir="):
+				if v, ok := s.expand(st, c, strings.TrimPrefix(a, "--sysconfdir=")); ok && strings.HasPrefix(v, "/") {
+					b.Sysconfdir = path.Clean(v)
+				}
 			}
 		}
 		if b.Prefix == "" && b.Unknown == "" {
@@ -694,6 +706,10 @@ func (b *cBuild) define(d string) {
 			return
 		}
 		b.Prefix, b.PrefixWhy = path.Clean(v), fmt.Sprintf("line %d sets -DCMAKE_INSTALL_PREFIX", b.Line)
+	case "CMAKE_INSTALL_SYSCONFDIR":
+		if strings.HasPrefix(v, "/") && !strings.ContainsAny(v, "$`") {
+			b.Sysconfdir = path.Clean(v)
+		}
 	case "BUILD_SHARED_LIBS":
 		switch strings.ToUpper(v) {
 		case "ON", "1", "TRUE", "YES":
@@ -838,6 +854,9 @@ func (s *cScan) installs() ([]*cBuild, string, int) {
 						return nil, cf.Unknown, cf.Line
 					}
 					b.Prefix, b.PrefixWhy = cf.Prefix, cf.PrefixWhy
+					if b.Sysconfdir == "" {
+						b.Sysconfdir = cf.Sysconfdir
+					}
 					if cf.Shared {
 						b.Shared = true
 					}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 )
@@ -104,8 +105,34 @@ func (s *cScan) planDistro(prog *cProg) {
 			in.lines = append(in.lines, what)
 		}
 	}
+	// --sysconfdir=/etc/relayd: make install puts the configuration there,
+	// outside the prefix. It is copied when the container names a file in
+	// it (it exists then); otherwise what lies there is not known.
+	var etcs []Copy
+	for _, b := range installs {
+		d := b.Sysconfdir
+		if d == "" {
+			continue
+		}
+		if _, in := under(d, b.Prefix); in {
+			continue
+		}
+		named := false
+		for _, a := range append([]string{s.needs.Exec}, s.needs.ExecArgs...) {
+			if _, in := under(path.Clean(a), d); in && strings.HasPrefix(a, "/") {
+				named = true
+			}
+		}
+		if !named || distroDirs[d] {
+			u.Skip(b.Line, "line %d installs with --sysconfdir=%s, outside the prefix %s: which configuration files make install puts there is not known", b.Line, d, b.Prefix)
+			return
+		}
+		etcs = append(etcs, Copy{Src: d, Dst: d, Line: b.Line,
+			Why: fmt.Sprintf("line %d installs the configuration into %s (--sysconfdir), and the container reads it", b.Line, d)})
+	}
 	plan := &Plan{Ecosystem: "c"}
 	u.Plan = plan
+	plan.Copies = append(plan.Copies, etcs...)
 	for _, p := range prefixes {
 		why := fmt.Sprintf("%s installs programs and libraries there", strings.Join(p.lines, ", "))
 		if p.dir == "/usr/local" {

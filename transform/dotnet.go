@@ -86,7 +86,16 @@ func (u *Unit) planDotnet() {
 	// An entrypoint script of the build context: the dotnet command it
 	// runs names the app, and the script goes along.
 	script := ""
-	if inner := u.scriptCommands(cmds); len(inner) > 0 {
+	inner := u.scriptCommands(cmds)
+	for _, c := range inner {
+		// An entrypoint script that runs dotnet ef database update before
+		// exec "$@": the SDK must stay, whatever the CMD runs.
+		if a := stripWrappers(c.Args); len(a) > 1 && path.Base(a[0]) == "dotnet" && dotnetSDKTools[a[1]] {
+			u.Skip(line, "the container's script runs dotnet %s at run time: it needs the .NET SDK, which stays in the builder", a[1])
+			return
+		}
+	}
+	if len(inner) > 0 {
 		if e, w := dotnetEntry(inner); w == "" {
 			for _, c := range cmds {
 				if a := stripWrappers(c.Args); len(a) > 0 && strings.Contains(a[0], "/") {
@@ -108,6 +117,9 @@ func (u *Unit) planDotnet() {
 		// command after it.
 		for _, c := range cmds {
 			a := stripWrappers(c.Args)
+			if n := path.Base(a[0]); len(a) > 2 && (n == "sh" || n == "bash") && !strings.HasPrefix(a[1], "-") {
+				a = a[1:] // bash /usr/local/bin/docker-entrypoint.sh dotnet App.dll
+			}
 			if len(a) < 2 {
 				continue
 			}

@@ -1318,11 +1318,12 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		}
 	}
 	nm := path.Join(appDir, "node_modules")
-	staticOnly := false
+	staticOnly, served := false, ""
 	if server, dir := u.nodeStaticServer(appDir, outs); server != "" {
 		// serve and http-server read their settings (serve.json) from the
-		// directory they serve: the sources are not needed either.
-		staticOnly = true
+		// directory they serve: the sources are not needed either, nor
+		// another output (next build's .next beside next export's out).
+		staticOnly, served = true, dir
 		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules, nor the sources the COPYs brought", server, dir)
 	} else if len(pj.Dependencies) == 0 && len(pj.DevDependencies) > 0 && !pj.hasWorkspaces() {
 		// Everything is a dev dependency (a bundled app): a production
@@ -1405,8 +1406,11 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 	}
 	for _, o := range outs {
 		out := path.Join(appDir, o.Dir)
+		if staticOnly && out != served {
+			continue
+		}
 		why := "the build output"
-		if len(outs) > 1 {
+		if len(outs) > 1 && !staticOnly {
 			why = fmt.Sprintf("a build output (%s)", o.How)
 		}
 		copies = append(copies, Copy{Src: out, Dst: out, Line: o.Line, Why: why})

@@ -197,6 +197,7 @@ var devToRuntime = map[string]map[string]string{
 	"libsqlite3-dev":             {"*": "libsqlite3-0"},
 	"libyaml-dev":                {"*": "libyaml-0-2"},
 	"libcurl4-openssl-dev":       {"bookworm": "libcurl4", "bullseye": "libcurl4", "trixie": "libcurl4t64", "buster": "libcurl4", "jammy": "libcurl4", "noble": "libcurl4t64", "focal": "libcurl4", "bionic": "libcurl4"},
+	"libltdl-dev":                {"*": "libltdl7"},
 	"libjsoncpp-dev":             {"buster": "libjsoncpp1", "bullseye": "libjsoncpp24", "bookworm": "libjsoncpp25", "trixie": "libjsoncpp26", "bionic": "libjsoncpp1", "focal": "libjsoncpp1", "jammy": "libjsoncpp25", "noble": "libjsoncpp25"},
 	"libpng-dev":                 {"*": "libpng16-16", "trixie": "libpng16-16t64", "noble": "libpng16-16t64"},
 	"libbz2-dev":                 {"*": "libbz2-1.0"},
@@ -301,6 +302,7 @@ var sourcePackages = []struct {
 	{"download.docker.com", []string{"docker-ce", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"}},
 	{"dl.google.com/linux", []string{"google-chrome"}},
 	{"repo.mongodb.org", []string{"mongodb-"}},
+	{"packages.confluent.io", []string{"librdkafka", "confluent-"}},
 }
 
 // archivedSuccessor is the release a program of an archived one moves to
@@ -425,6 +427,10 @@ skip.`,
 				switch {
 				case musl:
 					if rt, ok := apkDevToRuntime[pkg]; ok {
+						if !p.Static && sourceLine != 0 && !fromDistribution(sourceStep, pkg) {
+							sourceSkip(s, pkg) // a -dev of an edge or vendor repository
+							return nil
+						}
 						if !p.Static {
 							want[rt] = reason{fmt.Sprintf("line %d installs %s for the build; the program needs %s at run time", s.In.StartLine, pkg, rt), s.In.StartLine}
 						}
@@ -443,6 +449,12 @@ skip.`,
 				case devToRuntime[pkg] != nil:
 					if p.Static {
 						continue // a static binary links nothing at run time
+					}
+					if sourceLine != 0 && !fromDistribution(sourceStep, pkg) {
+						// librdkafka-dev from Confluent's source: the
+						// runtime's librdkafka1 would be Debian's, older.
+						sourceSkip(s, pkg)
+						return nil
 					}
 					rt := devRuntimeName(pkg, u.Base.Release)
 					if rt == "" && u.Base.Release != "" {
