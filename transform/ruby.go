@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -17,8 +18,9 @@ Gems go where bundler puts them: BUNDLE_PATH (environment, bundle config set pat
 --deployment), else GEM_HOME, /usr/local/bundle in the official image, which also holds bundler's
 config (BUNDLE_APP_CONFIG). Bundler's config written elsewhere is copied: bundle config --local (and
 the options bundle install remembers) writes $BUNDLE_APP_CONFIG/config, --global ~/.bundle/config,
-no scope the app's config inside an app on Bundler 2.2.3+ (Ruby 3.0+), and an older Ruby is skipped
-there. The runtime is ruby:<tag>-slim, or the builder's own image when it is
+no scope the app's config inside an app on Bundler 2.3.7+ (Ruby 3.1.1+, or a bundler the Dockerfile
+installs at the version Gemfile.lock's BUNDLED WITH names), the user's with an older such bundler,
+and an older Ruby is skipped there; a build.* setting is read by bundle install alone. The runtime is ruby:<tag>-slim, or the builder's own image when it is
 already slim and the Dockerfile added compilers; it receives the gem directory and the app (the
 directories the build context was copied into and the final WORKDIR). Gems that compile against a
 library the full image supplied (pg, mysql2), read from Gemfile.lock and gem install lines, bring
@@ -507,6 +509,9 @@ func (u *Unit) bundleConfigWrites() ([]bundleConfigWrite, string) {
 				if len(rest) == 0 || rest[0] != "set" && (rest[0] == "list" || rest[0] == "get" || rest[0] == "unset" || hasFlag(rest, "--delete") || len(rest) == 1) {
 					continue // reads the config, or removes a setting: nothing new to carry
 				}
+				if key := rest[0]; key == "set" && len(rest) > 1 && strings.HasPrefix(rest[1], "build.") || key != "set" && strings.HasPrefix(key, "build.") {
+					continue // build.nokogiri: flags for compiling a gem, read by bundle install alone
+				}
 				switch {
 				case hasFlag(args, "--local"):
 					scope = "local"
@@ -515,14 +520,20 @@ func (u *Unit) bundleConfigWrites() ([]bundleConfigWrite, string) {
 				case !u.gemfileIn(s, c.Dir):
 					scope = "global" // outside an app every Bundler writes the user's file
 				default:
-					// Inside an app, Bundler 2.2.3 and later (rubygems#4152,
-					// shipped with Ruby 3.0.0) write the app's config; older
-					// ones the user's.
-					major, _ := versionParts(u.Base.Version)
-					if major < 3 {
-						return nil, fmt.Sprintf("line %d runs bundle config without --local or --global: where %s's Bundler writes it (the app's config or the user's) depends on its version; add --local", s.In.StartLine, u.Base.Expanded)
+					// Inside an app, Bundler 2.3.7 and later (rubygems#4152,
+					// released 2022-02-09; Ruby 3.1.1 ships it) write the
+					// app's config; older ones the user's.
+					if v := u.bundlerVersion(s); v != "" {
+						scope = "global"
+						if versionAtLeast(v, "2.3.7") {
+							scope = "local"
+						}
+						u.Fact(s.In.StartLine, "line %d runs Bundler %s (installed with that version and named by BUNDLED WITH): bundle config without a scope writes the %s config", s.In.StartLine, v, map[string]string{"global": "user's", "local": "app's"}[scope])
+					} else if !rubyBundlesLocalConfig(u.Base.Version) {
+						return nil, fmt.Sprintf("line %d runs bundle config without --local or --global: where %s's Bundler writes it (the app's config from Bundler 2.3.7, shipped with Ruby 3.1.1, the user's before) depends on its version; add --local", s.In.StartLine, u.Base.Expanded)
+					} else {
+						scope = "local"
 					}
-					scope = "local"
 				}
 			case args[1] == "install" && (hasFlag(args, "--path", "--deployment", "--without", "--with") || anyPrefix(args, "--path=") || anyPrefix(args, "--without=") || anyPrefix(args, "--with=")):
 				scope = "local" // Bundler 2 remembers these options in the app's config
@@ -605,4 +616,77 @@ func (u *Unit) gemfileIn(s *Step, dir string) bool {
 		}
 	}
 	return false
+}
+
+// bundlerVersion is the Bundler version that step s runs when the
+// Dockerfile installs one explicitly (gem install bundler:2.1.4, or -v)
+// and Gemfile.lock's BUNDLED WITH names the same: RubyGems runs the
+// BUNDLED WITH version when it is installed. "" when not known so.
+func (u *Unit) bundlerVersion(s *Step) string {
+	installed := ""
+	for _, st := range u.Steps {
+		if st.In.StartLine > s.In.StartLine {
+			break
+		}
+		for _, c := range st.Commands {
+			a := c.Args
+			if c.Name() != "gem" || len(a) < 3 || a[1] != "install" {
+				continue
+			}
+			for i := 2; i < len(a); i++ {
+				switch w := strings.Trim(a[i], `"'`); {
+				case strings.HasPrefix(w, "bundler:"):
+					installed = strings.TrimPrefix(w, "bundler:")
+				case w == "bundler" && i+2 < len(a) && (a[i+1] == "-v" || a[i+1] == "--version"):
+					installed = strings.Trim(a[i+2], `"'`)
+				}
+			}
+		}
+	}
+	if installed == "" || u.Context == nil {
+		return ""
+	}
+	for _, name := range []string{"Gemfile.lock", "gems.locked"} {
+		b, err := fs.ReadFile(u.Context.FS, name)
+		if err != nil {
+			continue
+		}
+		if m := bundledWithRe.FindSubmatch(b); m != nil && string(m[1]) == installed {
+			return installed
+		}
+		return ""
+	}
+	return ""
+}
+
+var bundledWithRe = regexp.MustCompile(`(?m)^BUNDLED WITH\r?\n\s+([0-9][0-9.]*)\s*$`)
+
+// rubyBundlesLocalConfig reports whether the Bundler a Ruby release ships
+// (3.1.1 and later: 2.3.7+) writes an unscoped bundle config to the app.
+// A tag without a patch is the newest patch release.
+func rubyBundlesLocalConfig(version string) bool {
+	parts := strings.Split(version, ".")
+	if len(parts) < 2 {
+		return false
+	}
+	if len(parts) == 2 {
+		return versionAtLeast(version, "3.1")
+	}
+	return versionAtLeast(version, "3.1.1")
+}
+
+// versionAtLeast compares dotted numeric versions.
+func versionAtLeast(v, min string) bool {
+	a, b := strings.Split(v, "."), strings.Split(min, ".")
+	for i := 0; i < len(b); i++ {
+		x, y := 0, 0
+		if i < len(a) {
+			x, _ = strconv.Atoi(a[i])
+		}
+		y, _ = strconv.Atoi(b[i])
+		if x != y {
+			return x > y
+		}
+	}
+	return true
 }
