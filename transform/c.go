@@ -32,7 +32,10 @@ names the installed program and the project builds no shared library: then that 
 On debian, ubuntu and alpine the runtime is the same distribution image (debian:<tag>-slim,
 ubuntu:<tag>, alpine:<tag>); /usr/local, empty in those images, is copied whole after make install,
 with ldconfig on glibc; the packages pass maps the -dev packages, and an installed -dev package with
-no known run-time package is a skip. Nim builds the same way through gcc: nim c/cpp and nimble c
+no known run-time package is a skip. A --sysconfdir (or -DCMAKE_INSTALL_SYSCONFDIR) outside the prefix
+is copied too when the command names a file in it, and is a skip otherwise (the install may have put
+nothing there, and a COPY --from of a missing path fails). A project copied file by file (COPY
+CMakeLists.txt ./, COPY src ./src) is read from the context directory its files come from. Nim builds the same way through gcc: nim c/cpp and nimble c
 write the program next to the main module (or at -o:, --outdir:), nimble build where the .nimble
 file of the build context says; the libraries Nim loads with dlopen, which no link line shows, are
 installed in the runtime: those of -d:ssl, and libpcre3 and libssl when the Dockerfile installed

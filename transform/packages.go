@@ -347,7 +347,13 @@ slim Debian image of the builder's release. A debian slim runtime whose release 
 archive.debian.org (jessie, stretch, buster), where apt-get fails, becomes bookworm-slim when every
 package it needs is a program or data package of the same name on every release (ca-certificates,
 tzdata, curl...): a program linked against an older glibc runs on a newer one. A library there is a
-skip.`,
+skip. A package installed after the Dockerfile adds a package source is a skip (the runtime would
+need that source), unless every URL that step names is a known vendor's (NodeSource, Yarn,
+PostgreSQL, Docker, Chrome, MongoDB, Confluent) that does not provide it: postgresql-client beside
+the Yarn source is Debian's. That holds for a -dev package too, whose run-time library would come
+from the source (Confluent's librdkafka). A -dev package installed with its recommends that maps to
+libcurl brings ca-certificates, which libcurl4 recommends; libc6-dev installed with libgdiplus stays
+(System.Drawing loads the unversioned libdl.so, only libc6-dev's before glibc 2.34).`,
 	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
 		p := u.Plan
