@@ -213,7 +213,7 @@ func (u *Unit) cargoProjectAt(manifest string, before int) *cargoProject {
 				}
 				break
 			}
-			if a == "/" {
+			if path.Dir(a) == a { // "/" or "." (a manifest in / resolves relative)
 				break
 			}
 		}
@@ -369,7 +369,7 @@ func (u *Unit) readCargoConfig(p *cargoProject, dir string, before int) {
 			}
 			break
 		}
-		if a == "/" {
+		if path.Dir(a) == a { // "/", or "." for a directory given relative
 			return
 		}
 	}

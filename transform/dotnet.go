@@ -133,6 +133,9 @@ func (u *Unit) planDotnet() {
 			}
 			if e, w := dotnetEntry([]Command{{Args: a[1:], Dir: c.Dir, Env: c.Env}}); w == "" {
 				entry, why = e, ""
+				if strings.Contains(a[0], "/") {
+					script = Resolve(c.Dir, a[0]) // ./entrypoint.sh in the source tree
+				}
 				u.Fact(line, "the container's script %s runs its arguments (exec \"$@\"): %s", a[0], e)
 			}
 			break
@@ -656,7 +659,7 @@ func dotnetEntry(cmds []Command) (entry, why string) {
 				return Resolve(c.Dir, a), ""
 			}
 			return "", fmt.Sprintf("the container runs dotnet %s: not an app's .dll", a)
-		case strings.Contains(args[0], "/") && !strings.ContainsAny(args[0], "$`"):
+		case strings.Contains(args[0], "/") && !strings.ContainsAny(args[0], "$`") && !strings.HasSuffix(args[0], ".sh"):
 			return Resolve(c.Dir, args[0]), ""
 		}
 	}
@@ -731,9 +734,6 @@ func (u *Unit) dotnetPublishes() []dotnetPublish {
 func (u *Unit) dotnetContentRoot(plan *Plan, publish string) {
 	wd := normDir(u.finalWorkdir())
 	if wd == "" || wd == publish || u.Context == nil {
-		return
-	}
-	if _, in := under(publish, wd); !in {
 		return
 	}
 	// COPY . . or COPY Project/. ./ into the working directory: its

@@ -876,6 +876,15 @@ func (u *Unit) writtenByRun(p string) bool {
 						return true
 					}
 				}
+			case "mvn", "mvnw":
+				// dependency:copy-dependencies -DoutputDirectory=lib
+				for _, a := range args {
+					if v, ok := strings.CutPrefix(a, "-DoutputDirectory="); ok && strings.Contains(strings.Join(args, " "), "copy-dependencies") {
+						if d := Resolve(dir, v); p == d || strings.HasPrefix(p, d+"/") {
+							return true
+						}
+					}
+				}
 			}
 		}
 	}

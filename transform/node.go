@@ -333,8 +333,29 @@ func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]C
 		u.Warn(install.In.StartLine, "the app is in /, and without package.json in the build context its install scripts cannot be read: a file a postinstall script writes outside node_modules would be missing in the runtime")
 	}
 	pm := map[string]bool{"npm": true, "yarn": true, "pnpm": true, "npx": true, "corepack": true}
+	installs := func(c Command) bool {
+		verb := ""
+		if len(c.Args) > 1 {
+			verb = c.Args[1]
+		}
+		switch c.Name() {
+		case "npm", "pnpm":
+			return verb == "install" || verb == "i" || verb == "ci" || verb == "add" || verb == "prune"
+		case "yarn":
+			return verb == "" || verb == "install" || strings.HasPrefix(verb, "-")
+		}
+		return c.Name() == "corepack"
+	}
 	if line, what := u.rootAppWriter(-1, func(s *Step, c Command) bool {
-		return pm[c.Name()] && (s == install || outWhy == "" || s.In.StartLine < install.In.StartLine)
+		switch {
+		case s == install:
+			// npm ci && npx tailwindcss -o public/out.css: the outputs of a
+			// build in the install's own RUN are not followed.
+			return installs(c)
+		case s.In.StartLine < install.In.StartLine:
+			return pm[c.Name()] // global tools
+		}
+		return pm[c.Name()] && outWhy == ""
 	}); line != 0 {
 		if outWhy != "" && line > install.In.StartLine {
 			return nil, outWhy
@@ -1322,8 +1343,9 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 	if server, dir := u.nodeStaticServer(appDir, outs); server != "" {
 		// serve and http-server read their settings (serve.json) from the
 		// directory they serve: the sources are not needed either, nor
-		// another output (next build's .next beside next export's out).
-		staticOnly, served = true, dir
+		// another output (next build's .next beside next export's out),
+		// unless a flag names a file (--config, TLS certificates).
+		staticOnly, served = nodeServerFileFlag(server, u.runtimeNeeds().ExecArgs) == "", dir
 		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules, nor the sources the COPYs brought", server, dir)
 	} else if len(pj.Dependencies) == 0 && len(pj.DevDependencies) > 0 && !pj.hasWorkspaces() {
 		// Everything is a dev dependency (a bundled app): a production
@@ -2093,6 +2115,24 @@ func (u *Unit) nodeStaticServer(appDir string, outs []nodeOut) (server, dir stri
 		}
 	}
 	return "", ""
+}
+
+// nodeServerFileFlag is a flag of a static file server that makes it read
+// a file besides the directory it serves: serve's --config and TLS files,
+// http-server's certificate and key (-S reads cert.pem and key.pem from
+// the working directory).
+func nodeServerFileFlag(server string, args []string) string {
+	flags := map[string][]string{
+		"serve":       {"-c", "--config", "--ssl-cert", "--ssl-key", "--ssl-pass"},
+		"http-server": {"-C", "--cert", "-K", "--key", "-S", "--ssl", "--tls"},
+	}[server]
+	for _, a := range args {
+		name, _, _ := strings.Cut(a, "=")
+		if slices.Contains(flags, name) {
+			return name
+		}
+	}
+	return ""
 }
 
 // runsPackageTool is the npm package whose program the container runs

@@ -198,6 +198,7 @@ var devToRuntime = map[string]map[string]string{
 	"libyaml-dev":                {"*": "libyaml-0-2"},
 	"libcurl4-openssl-dev":       {"bookworm": "libcurl4", "bullseye": "libcurl4", "trixie": "libcurl4t64", "buster": "libcurl4", "jammy": "libcurl4", "noble": "libcurl4t64", "focal": "libcurl4", "bionic": "libcurl4"},
 	"libltdl-dev":                {"*": "libltdl7"},
+	"libgdk-pixbuf2.0-dev":       {"buster": "libgdk-pixbuf2.0-0", "bionic": "libgdk-pixbuf2.0-0", "focal": "libgdk-pixbuf2.0-0", "bullseye": "libgdk-pixbuf-2.0-0", "bookworm": "libgdk-pixbuf-2.0-0", "trixie": "libgdk-pixbuf-2.0-0", "jammy": "libgdk-pixbuf-2.0-0", "noble": "libgdk-pixbuf-2.0-0"},
 	"libjsoncpp-dev":             {"buster": "libjsoncpp1", "bullseye": "libjsoncpp24", "bookworm": "libjsoncpp25", "trixie": "libjsoncpp26", "bionic": "libjsoncpp1", "focal": "libjsoncpp1", "jammy": "libjsoncpp25", "noble": "libjsoncpp25"},
 	"libpng-dev":                 {"*": "libpng16-16", "trixie": "libpng16-16t64", "noble": "libpng16-16t64"},
 	"libbz2-dev":                 {"*": "libbz2-1.0"},
@@ -504,7 +505,7 @@ libcurl brings ca-certificates, which libcurl4 recommends; libc6-dev installed w
 						recommends = true
 					}
 					continue
-				case pkg == "libc6-dev" && u.installs("libgdiplus") && !musl:
+				case pkg == "libc6-dev" && u.installs("libgdiplus") && !musl && u.glibcMayPredate234():
 					// System.Drawing (libgdiplus) loads "libdl", which before
 					// glibc 2.34 only libc6-dev's unversioned libdl.so
 					// provides (dotnet/dotnet-docker#618).
@@ -773,6 +774,26 @@ func (u *Unit) installRun(rt Image, pkgs []string, recommends bool) *parser.Inst
 
 // installsRecommends reports whether an apt install of the step keeps the
 // recommended packages (no --no-install-recommends).
+// glibcBefore234 are the releases whose glibc predates 2.34, where libdl
+// was still a library of its own (libdl.so in libc6-dev).
+var glibcBefore234 = map[string]bool{"jessie": true, "stretch": true, "buster": true, "bullseye": true,
+	"xenial": true, "bionic": true, "focal": true}
+
+// glibcMayPredate234 reports whether the runtime's glibc may be older than
+// 2.34. An unknown release counts, except on .NET 8 and later, whose
+// images are Debian 12 or Ubuntu 24.04 at least.
+func (u *Unit) glibcMayPredate234() bool {
+	rel := u.Plan.Runtime.Release
+	if rel == "" {
+		rel = u.Base.Release
+	}
+	if rel != "" {
+		return glibcBefore234[rel]
+	}
+	major, _ := versionParts(u.Base.Version)
+	return !(strings.HasPrefix(u.Base.Family, "dotnet") && major >= 8)
+}
+
 // installs reports whether a step of the stage installs pkg.
 func (u *Unit) installs(pkg string) bool {
 	for _, s := range u.Steps {

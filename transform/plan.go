@@ -593,7 +593,48 @@ func (u *Unit) copyReferencedFiles(n Needs, arts []goArtifact) {
 			add(path.Join(roots[0], d), fmt.Sprintf("the build context has %s/, which programs read at run time", d), 0)
 		}
 	}
+	// config.yaml, .env, Settings.toml next to the sources: read from the
+	// working directory by viper, godotenv or the config crate.
+	if wd != "" && normDir(wd) != roots[0] {
+		return
+	}
+	entries, _ := fs.ReadDir(u.Context.FS, ".")
+	for _, e := range entries {
+		if name := e.Name(); !e.IsDir() && runtimeConfigFile(name) {
+			add(path.Join(roots[0], name), fmt.Sprintf("the build context has %s, a configuration file programs read from their working directory", name), 0)
+		}
+	}
 }
+
+// runtimeConfigFile reports whether a file at the top of the build context
+// is configuration a program may read at run time, rather than the build's
+// or the repository's tooling.
+func runtimeConfigFile(name string) bool {
+	if name == ".env" {
+		return true
+	}
+	if strings.HasPrefix(name, ".") || buildManifests[name] || !configExt[path.Ext(name)] {
+		return false
+	}
+	lower := strings.ToLower(name)
+	for _, tool := range repoToolingFiles {
+		if strings.HasPrefix(lower, tool) {
+			return false
+		}
+	}
+	return true
+}
+
+// repoToolingFiles are name prefixes of configuration for the repository's
+// tools (compose, CI, linters, code generators, deploy services), which
+// no program reads at run time.
+var repoToolingFiles = []string{"docker-compose", "compose.", "skaffold", "taskfile", "renovate", "codecov", "mkdocs",
+	"sonar-project", "buf.", "sqlc.", "gqlgen", "fly.toml", "netlify.toml", "vercel.json", "tsconfig", "lefthook",
+	"catalog-info", "app.json", "heroku", "procfile", "makefile", "cargo.", "go.", "package", "tslint", "eslint",
+	"prettier", "jest.config", "babel.config", "webpack", "rollup", "vite.config", "deno.json", "biome.json", "dependabot",
+	"goreleaser", "golangci", "cliff.toml", "rustfmt.toml", "clippy.toml", "deny.toml", "rust-toolchain", "dist-workspace",
+	"release-please", "commitlint", "codeowners", "mkdocs", "openapi-generator", "swagger-codegen", "pyproject.toml",
+	"setup.cfg", "tox.ini", "pytest.ini", "mypy.ini", ".flake8", "pom.xml", "build.xml", "settings.xml"}
 
 // copyScriptPaths carries what the container's own scripts (an
 // entrypoint.sh of the build context) read or write where the Dockerfile

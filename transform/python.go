@@ -652,7 +652,7 @@ var pyNative = map[string]string{
 	// through imagemagick's delegates, the slim one not.
 	"cairocffi":  "libcairo2-dev",
 	"cairosvg":   "libcairo2-dev",
-	"weasyprint": "libpango1.0-dev",
+	"weasyprint": "libpango1.0-dev libgdk-pixbuf2.0-dev shared-mime-info", // before 53 it loads JPEG and GIF through gdk-pixbuf
 }
 
 // pyNativeWords are words of a Dockerfile that show a database driver is

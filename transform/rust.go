@@ -165,9 +165,9 @@ func (r *rustScan) scan() bool {
 			cmds = append(cmds, c)
 		}
 		for _, c := range cmds {
-			dir := c.Dir
-			if dir == "" {
-				dir = s.Workdir
+			dir := normDir(c.Dir)
+			if c.Dir == "" {
+				dir = normDir(s.Workdir) // no WORKDIR: /
 			}
 			r.dirs[dir] = true
 			switch c.Name() {

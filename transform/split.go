@@ -608,7 +608,7 @@ func (u *Unit) chownWorkdir(p *Plan, moved map[string]bool) *parser.Instruction 
 		why = fmt.Sprintf("line %d created the working directory as USER %s", line, owner)
 	}
 	dirs := []string{wd}
-	for d := path.Dir(wd); d != "/"; d = path.Dir(d) {
+	for d := path.Dir(wd); d != "/" && d != "."; d = path.Dir(d) {
 		if o, _ := u.recursiveChown(d, 0); o != owner {
 			break
 		}
