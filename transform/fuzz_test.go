@@ -1,10 +1,13 @@
 package transform
 
 import (
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stagesplit/stagesplit/parser"
@@ -63,5 +66,65 @@ func FuzzRewrite(f *testing.F) {
 			return
 		}
 		checkRewrite(t, "fuzz", src, res.Output, Options{})
+	})
+}
+
+// FuzzRewriteContext is FuzzRewrite with a build context: each input is a
+// txtar archive of a Dockerfile and its context files (the golden cases'),
+// so mutations reach what the passes read from package.json, Cargo.toml,
+// requirements files, Makefiles and scripts. A Rust project moved into /
+// once made a search for its workspace root loop forever.
+func FuzzRewriteContext(f *testing.F) {
+	files, _ := filepath.Glob("testdata/golden/*.txtar")
+	for _, file := range files {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			continue
+		}
+		seed := &txtar.Archive{}
+		for _, af := range ar.Files {
+			if af.Name == "Dockerfile" || strings.HasPrefix(af.Name, "context/") {
+				seed.Files = append(seed.Files, af)
+			}
+		}
+		if len(seed.Files) > 1 {
+			f.Add(txtar.Format(seed))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ar := txtar.Parse(data)
+		var src []byte
+		fsys := fstest.MapFS{}
+		for _, af := range ar.Files {
+			switch name := path.Clean(strings.TrimPrefix(af.Name, "context/")); {
+			case af.Name == "Dockerfile":
+				src = unescapeCR(af.Data)
+			case strings.HasPrefix(af.Name, "context/") && fs.ValidPath(name) && name != ".":
+				fsys[name] = &fstest.MapFile{Data: af.Data}
+			}
+		}
+		pf, err := parser.Parse("fuzz", src)
+		if err != nil {
+			return
+		}
+		opts := Options{Context: fsys}
+		start := time.Now()
+		res, err := Rewrite(pf, opts)
+		if d := time.Since(start); d > slowRewrite {
+			t.Fatalf("a %d-byte input took %v to rewrite", len(data), d)
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatal(err)
+			}
+			return
+		}
+		if !res.Changed {
+			if string(res.Output) != string(src) {
+				t.Fatal("unchanged result differs from the input")
+			}
+			return
+		}
+		checkRewrite(t, "fuzz", src, res.Output, opts)
 	})
 }
