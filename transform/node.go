@@ -82,6 +82,7 @@ directory it serves).`,
 			return nil
 		}
 		var pm, appDir string
+		var named *nodeNamedInstall
 		var installLine int
 		var globals []nodeGlobal
 		var installStep *Step
@@ -101,7 +102,13 @@ directory it serves).`,
 						continue
 					}
 					if verb != "ci" && len(nonFlags(c.Args[2:])) > 0 {
-						continue // npm install some-package: not the project install
+						// npm install some-package: not the project install,
+						// unless there is none (npm init -y && npm install
+						// express): then it makes the app's node_modules.
+						if named == nil {
+							named = &nodeNamedInstall{s, c}
+						}
+						continue
 					}
 					keepsDev := nodeDevFlagRe.MatchString(" " + strings.Join(c.Args, " ") + " ")
 					if !keepsDev && (hasFlag(c.Args, "--production", "--omit=dev", "--only=production", "--only=prod") || c.Env["NODE_ENV"] == "production" || envIs(s.Env, "NODE_ENV", "production")) {
@@ -135,6 +142,14 @@ directory it serves).`,
 					}
 				}
 			}
+		}
+		if pm == "" && named != nil {
+			s, c := named.step, named.cmd
+			pm, appDir, installLine, installStep, installCmd = "npm", c.Dir, s.In.StartLine, s, c
+			if appDir == "" {
+				appDir = s.Workdir
+			}
+			u.Fact(installLine, "%s installs the packages it names, and no install of a package.json runs: its node_modules are the app's", strings.Join(c.Args, " "))
 		}
 		if pm == "" {
 			u.Skip(u.Stage.From.StartLine, "no npm, yarn or pnpm install: nothing is built; use a slim node image directly")
@@ -314,6 +329,13 @@ directory it serves).`,
 	},
 }
 
+// nodeNamedInstall is an npm install of named packages (npm install
+// express pg).
+type nodeNamedInstall struct {
+	step *Step
+	cmd  Command
+}
+
 // nodeRootCopies is what the runtime receives of an app installed in /:
 // node_modules (the builder's, after any prune) and the build outputs
 // from the builder, and the files of the build context by the original's
@@ -340,7 +362,7 @@ func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]C
 		}
 		switch c.Name() {
 		case "npm", "pnpm":
-			return verb == "install" || verb == "i" || verb == "ci" || verb == "add" || verb == "prune"
+			return verb == "install" || verb == "i" || verb == "ci" || verb == "add" || verb == "prune" || verb == "init"
 		case "yarn":
 			return verb == "" || verb == "install" || strings.HasPrefix(verb, "-")
 		}
@@ -364,6 +386,18 @@ func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]C
 	}
 	nm := "/node_modules"
 	copies := []Copy{{Src: nm, Dst: nm, Line: install.In.StartLine, Why: "node_modules, as the install (and any prune) left it"}}
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() == "npm" && len(c.Args) > 1 && c.Args[1] == "init" && normDir(c.Dir) == "/" {
+				// npm init wrote package.json, and the install after it
+				// package-lock.json: the app's manifests.
+				for _, f := range []string{"/package.json", "/package-lock.json"} {
+					copies = append(copies, Copy{Src: f, Dst: f, Line: s.In.StartLine,
+						Why: fmt.Sprintf("line %d writes it with npm init, and the install records the packages there", s.In.StartLine)})
+				}
+			}
+		}
+	}
 	lex := shell.NewLex(u.File.Escape)
 	for i, s := range u.Steps {
 		c, ok := s.In.Command.(*instructions.CopyCommand)
