@@ -28,7 +28,8 @@ its run-time package (nokogiri with --use-system-libraries: libxml2 and libxslt)
 and Gemfile.lock has execjs (or there is no Gemfile.lock), since Rails' asset gems need a
 JavaScript runtime when the app boots (a nodejs so kept that was installed after a package source
 is added, NodeSource's, is a skip: the runtime would get another major version); a nodejs or yarn
-only the build uses stays in the builder with its package source. -onbuild images are skipped: their hidden ONBUILD steps
+only the build uses stays in the builder with its package source, and the node_modules a yarn or
+npm install put in the app directory are removed at the end of the builder. -onbuild images are skipped: their hidden ONBUILD steps
 would not run in the runtime stage.`,
 	Requires: []*Pass{passSteps, passContext},
 	Run: func(u *Unit) error {
@@ -197,6 +198,7 @@ would not run in the runtime stage.`,
 						// build time only; execjs (uglifier, coffee-rails,
 						// autoprefixer-rails) is what loads it at boot.
 						u.Fact(s.In.StartLine, "nodejs stays in the builder: %s (execjs is what needs a JavaScript runtime when the app boots)", lock)
+						u.rubyDropNodeModules(plan)
 						continue
 					}
 					if fromSource() {
@@ -275,6 +277,46 @@ func (u *Unit) nodeGlobalInstall() int {
 		}
 	}
 	return 0
+}
+
+// rubyDropNodeModules removes, at the end of the builder, the node_modules
+// a yarn or npm install put in the app directory: with Node.js left in
+// the builder, the runtime cannot run them, and the assets they built are
+// compiled already (webpacker's node_modules is typically 150-300 MB).
+func (u *Unit) rubyDropNodeModules(plan *Plan) {
+	seen := map[string]bool{}
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			verb := ""
+			if len(c.Args) > 1 {
+				verb = c.Args[1]
+			}
+			switch {
+			case c.Name() == "yarn" && (verb == "" || verb == "install" || strings.HasPrefix(verb, "-")):
+			case c.Name() == "npm" && (verb == "install" || verb == "i" || verb == "ci") && !hasFlag(c.Args, "-g", "--global") && len(nonFlags(c.Args[2:])) == 0:
+			default:
+				continue
+			}
+			dir := c.Dir
+			if dir == "" {
+				dir = s.Workdir
+			}
+			nm := Resolve(dir, "node_modules")
+			if seen[nm] || strings.Contains(nm, "$") {
+				continue
+			}
+			for _, cp := range plan.Copies {
+				if _, in := under(nm, path.Clean(cp.Src)); in && cp.Replay == nil && nm != path.Clean(cp.Src) {
+					seen[nm] = true
+					plan.BuilderTail = append(plan.BuilderTail, Gen{
+						In:   u.File.New("RUN", "RUN rm -rf "+nm),
+						Why:  fmt.Sprintf("the front-end packages line %d installed: Node.js stays in the builder, so the runtime could not run them, and the assets they built are compiled", s.In.StartLine),
+						Line: s.In.StartLine})
+					break
+				}
+			}
+		}
+	}
 }
 
 // gemLockWithout names the lock file of the build context when it locks
