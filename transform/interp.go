@@ -381,6 +381,31 @@ func withDir(app []Copy, dir string, line int, why string) []Copy {
 	return append([]Copy{{Src: dir, Dst: dir, Line: line, Why: why}}, app...)
 }
 
+// requirementsOutsideApp reports whether a requirements file of the build
+// context, and those it includes (-r base.txt, relative to it), name no
+// local project.
+func (u *Unit) requirementsOutsideApp(rel string, local func(string) bool, depth int) bool {
+	b, err := fs.ReadFile(u.Context.FS, rel)
+	if err != nil || depth > 5 {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		if local(l) {
+			return false
+		}
+		for _, flag := range []string{"-r", "--requirement", "-c", "--constraint"} {
+			if v, ok := strings.CutPrefix(l, flag); ok && (v == "" || v[0] == ' ' || v[0] == '=' || len(flag) == 2) { // -rbase.txt too
+				inc := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), "="))
+				if inc == "" || strings.Contains(inc, "$") || !u.requirementsOutsideApp(path.Join(path.Dir(rel), inc), local, depth+1) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 // rootWholeContext reports whether one of the steps copies the whole
 // build context (COPY . .) into /.
 func rootWholeContext(u *Unit, steps []int) bool {
@@ -476,17 +501,8 @@ func (u *Unit) pipOutsideApp(s *Step, c Command) bool {
 				continue // read below, with a warning
 			}
 			rel, ok := u.contextFileFor(Resolve(c.Dir, expandVars(args[i], s.Env, c.Env)))
-			if !ok {
+			if !ok || !u.requirementsOutsideApp(rel, local, 0) {
 				return false
-			}
-			b, err := fs.ReadFile(u.Context.FS, rel)
-			if err != nil {
-				return false
-			}
-			for _, l := range strings.Split(string(b), "\n") {
-				if l = strings.TrimSpace(l); local(l) || strings.HasPrefix(l, "-r") || strings.HasPrefix(l, "--requirement") {
-					return false
-				}
 			}
 		case local(a) || strings.ContainsAny(a, "$"):
 			return false
