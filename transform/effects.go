@@ -90,6 +90,9 @@ var buildManifests = map[string]bool{
 	"stack.yaml.lock": true, "cabal.project": true, "cabal.project.freeze": true, "cabal.project.local": true,
 }
 
+// sourceDirs are the usual names of a compiled project's source trees.
+var sourceDirs = map[string]bool{"src": true, "source": true, "sources": true, "cmd": true, "pkg": true, "internal": true, "include": true, "project": true}
+
 // secretFiles are names that hold credentials for the build.
 var secretFiles = map[string]bool{".npmrc": true, ".netrc": true, ".pypirc": true, "pip.conf": true, "settings.xml": true, ".git-credentials": true, "NuGet.Config": true, "nuget.config": true}
 
@@ -313,6 +316,9 @@ func (u *Unit) carryEffects() {
 				if rootWhole && path.Clean(src) == strings.TrimPrefix(target, "/") {
 					continue // COPY requirements.txt . in /: the replayed COPY . . brings it too
 				}
+				if compiled && path.Dir(path.Clean(target)) == "/" && (buildManifests[path.Base(target)] || sourceDirs[path.Base(target)]) {
+					continue // COPY pom.xml . and COPY src ./src of a program compiled in /
+				}
 				if systemDirs[path.Clean(target)] && !skip(effWrite, path.Join(target, "x")) {
 					// A directory's contents into /usr/local/bin: the files
 					// it brings, as the build context lists them.
@@ -322,8 +328,8 @@ func (u *Unit) carryEffects() {
 					}
 					entries, _ := fs.ReadDir(u.Context.FS, strings.TrimSuffix(src, "/"))
 					for _, e := range entries {
-						if compiled && path.Clean(target) == "/" && !inTreeKept(effWrite, path.Join("/", e.Name())) {
-							continue // the sources of a program compiled in /
+						if compiled && path.Clean(target) == "/" && (!inTreeKept(effWrite, path.Join("/", e.Name())) || !e.IsDir() && !runtimeConfigFile(e.Name())) {
+							continue // the sources of a program compiled in /, and the repository's tooling
 						}
 						add(effWrite, path.Join(target, e.Name()), fmt.Sprintf("line %d copies it there from the build context", line), line)
 					}

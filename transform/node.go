@@ -1379,8 +1379,13 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 		// directory they serve: the sources are not needed either, nor
 		// another output (next build's .next beside next export's out),
 		// unless a flag names a file (--config, TLS certificates).
-		staticOnly, served = nodeServerFileFlag(server, u.runtimeNeeds().ExecArgs) == "", dir
-		u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules, nor the sources the COPYs brought", server, dir)
+		flag := nodeServerFileFlag(server, u.runtimeNeeds().ExecArgs)
+		staticOnly, served = flag == "", dir
+		if staticOnly {
+			u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules, nor the sources the COPYs brought", server, dir)
+		} else {
+			u.Fact(u.runtimeNeeds().ExecLine, "the container runs only %s, a static file server installed globally, on the build output %s: it needs no node_modules, but its %s names a file, so the original's COPYs from the build context are kept", server, dir, flag)
+		}
 	} else if len(pj.Dependencies) == 0 && len(pj.DevDependencies) > 0 && !pj.hasWorkspaces() {
 		// Everything is a dev dependency (a bundled app): a production
 		// install writes no node_modules at all, and the program needs

@@ -19,8 +19,9 @@ Gems go where bundler puts them: BUNDLE_PATH (environment, bundle config set pat
 config (BUNDLE_APP_CONFIG). Bundler's config written elsewhere is copied: bundle config --local (and
 the options bundle install remembers) writes $BUNDLE_APP_CONFIG/config, --global ~/.bundle/config,
 no scope the app's config inside an app on Bundler 2.3.7+ (Ruby 3.1.1+, or a bundler the Dockerfile
-installs at the version Gemfile.lock's BUNDLED WITH names), the user's with an older such bundler,
-and an older Ruby is skipped there; a build.* setting is read by bundle install alone. The runtime is ruby:<tag>-slim, or the builder's own image when it is
+installs at the version Gemfile.lock's BUNDLED WITH names), the user's with an older such bundler or
+on Ruby 2.x and 3.0 when the Dockerfile installs no other Bundler, and it is a skip otherwise; a
+build.* setting is read by bundle install alone. The runtime is ruby:<tag>-slim, or the builder's own image when it is
 already slim and the Dockerfile added compilers; it receives the gem directory and the app (the
 directories the build context was copied into and the final WORKDIR). Gems that compile against a
 library the full image supplied (pg, mysql2), read from Gemfile.lock and gem install lines, bring
@@ -571,7 +572,12 @@ func (u *Unit) bundleConfigWrites() ([]bundleConfigWrite, string) {
 							scope = "local"
 						}
 						u.Fact(s.In.StartLine, "line %d runs Bundler %s (installed with that version and named by BUNDLED WITH): bundle config without a scope writes the %s config", s.In.StartLine, v, map[string]string{"global": "user's", "local": "app's"}[scope])
-					} else if !rubyBundlesLocalConfig(u.Base.Version) {
+					} else if v := u.Base.Version; !rubyBundlesLocalConfig(v) && strings.Count(v, ".") >= 1 && !versionAtLeast(v, "3.1") && !u.installsBundler() {
+						// Ruby 2.x and 3.0 ship Bundler 1.17 to 2.2.x, all older
+						// than 2.3.7, and nothing here installs another.
+						scope = "global"
+						u.Fact(s.In.StartLine, "%s ships a Bundler older than 2.3.7 and the Dockerfile installs no other: bundle config without a scope writes the user's config", u.Base.Expanded)
+					} else if !rubyBundlesLocalConfig(v) {
 						return nil, fmt.Sprintf("line %d runs bundle config without --local or --global: where %s's Bundler writes it (the app's config from Bundler 2.3.7, shipped with Ruby 3.1.1, the user's before) depends on its version; add --local", s.In.StartLine, u.Base.Expanded)
 					} else {
 						scope = "local"
@@ -702,6 +708,25 @@ func (u *Unit) bundlerVersion(s *Step) string {
 }
 
 var bundledWithRe = regexp.MustCompile(`(?m)^BUNDLED WITH\r?\n\s+([0-9][0-9.]*)\s*$`)
+
+// installsBundler reports whether the stage installs or updates Bundler
+// or RubyGems (gem install bundler, gem update --system), which may make a
+// newer Bundler run than the Ruby release ships.
+func (u *Unit) installsBundler() bool {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if c.Name() != "gem" || len(c.Args) < 3 {
+				continue
+			}
+			for _, a := range c.Args[2:] {
+				if a == "--system" || strings.HasPrefix(strings.Trim(a, `"'`), "bundler") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // rubyBundlesLocalConfig reports whether the Bundler a Ruby release ships
 // (3.1.1 and later: 2.3.7+) writes an unscoped bundle config to the app.

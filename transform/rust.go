@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"path"
+	"slices"
 	"regexp"
 	"sort"
 	"strings"
@@ -944,7 +945,7 @@ func (r *rustScan) copyRuntimeConfig() {
 	}
 	for _, name := range names {
 		img := Resolve(wd, name)
-		if _, ok := u.contextFile(img, len(u.Steps)); ok {
+		if _, ok := u.contextFile(img, len(u.Steps)); ok && !slices.ContainsFunc(u.Plan.Copies, func(c Copy) bool { return c.Src == img }) {
 			u.Plan.Copies = append(u.Plan.Copies, Copy{Src: img, Dst: img, Why: name + " is read from the working directory at run time", Line: 0})
 		}
 	}
