@@ -3,8 +3,8 @@ package transform
 import (
 	"fmt"
 	"path"
-	"slices"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
