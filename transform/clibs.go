@@ -116,6 +116,11 @@ var cmakeLinkItems = map[string][]string{
 	"JPEG::JPEG": {"jpeg"}, "${JPEG_LIBRARIES}": {"jpeg"},
 	"EXPAT::EXPAT": {"expat"}, "${EXPAT_LIBRARIES}": {"expat"},
 	"Iconv::Iconv": nil, "stdc++fs": nil,
+	// Header-only libraries: their imported targets carry include paths,
+	// no library to load at run time.
+	"nlohmann_json::nlohmann_json": nil, "fmt::fmt-header-only": nil, "spdlog::spdlog_header_only": nil,
+	"Catch2::Catch2": nil, "cxxopts::cxxopts": nil, "Eigen3::Eigen": nil, "glm::glm": nil,
+	"range-v3::range-v3": nil, "CLI11::CLI11": nil, "cereal::cereal": nil, "cereal": nil,
 }
 
 // runtimeLibPackages resolves -l names to the run-time packages of a Debian

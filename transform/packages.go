@@ -267,6 +267,9 @@ var devToRuntime = map[string]map[string]string{
 var headerOnly = map[string]bool{
 	"libc6-dev": true, "linux-libc-dev": true, "libc-dev": true, "python3-dev": true, "python-dev": true,
 	"ruby-dev": true, "libstdc++-dev": true, "libgcc-dev": true,
+	// Header-only C++ libraries: nothing to load at run time.
+	"nlohmann-json3-dev": true, "nlohmann-json-dev": true, "libeigen3-dev": true, "libglm-dev": true,
+	"libcxxopts-dev": true, "libcereal-dev": true, "librange-v3-dev": true, "libcli11-dev": true,
 }
 
 // apkDevToRuntime is the same for Alpine.
