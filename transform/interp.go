@@ -268,9 +268,11 @@ func (u *Unit) appCopies(skip ...string) ([]Copy, string) {
 	}
 	if len(roots) > 0 {
 		first := u.Steps[roots[0]].In.StartLine
-		if line, what := u.rootAppWriter(roots[0], u.pipOutsideApp); line != 0 {
+		line, what, modes := u.rootAppWriter(roots[0], u.pipOutsideApp)
+		if line != 0 {
 			return nil, fmt.Sprintf("line %d puts the app in /, a system directory, and %s after it: the app can neither be copied apart from the image nor copied again from the build context as it was", first, what)
 		}
+		out = append(out, modes...)
 		for _, i := range roots {
 			s := u.Steps[i]
 			out = append(out, Copy{Replay: s.In, Line: s.In.StartLine,
@@ -428,7 +430,8 @@ func rootWholeContext(u *Unit, steps []int) bool {
 // system packages, remove caches outside the app, and run what allowed
 // accepts: an install that writes into a directory of its own (pip into
 // the virtual environment, npm into node_modules).
-func (u *Unit) rootAppWriter(from int, allowed func(s *Step, c Command) bool) (int, string) {
+func (u *Unit) rootAppWriter(from int, allowed func(s *Step, c Command) bool) (int, string, []Copy) {
+	var modes []Copy // files a chmod changed: taken from the builder, mode and all
 	for _, s := range u.Steps[from+1:] {
 		if !s.FileChanging() {
 			continue
@@ -437,21 +440,31 @@ func (u *Unit) rootAppWriter(from int, allowed func(s *Step, c Command) bool) (i
 		switch c := s.In.Command.(type) {
 		case *instructions.CopyCommand:
 			if c.From != "" {
-				return line, fmt.Sprintf("line %d copies from %s", line, c.From)
+				return line, fmt.Sprintf("line %d copies from %s", line, c.From), nil
 			}
 			continue
 		case *instructions.AddCommand:
-			return line, fmt.Sprintf("line %d is an ADD", line)
+			return line, fmt.Sprintf("line %d is an ADD", line), nil
 		}
 		for _, c := range s.Commands {
 			for _, w := range c.Writes {
 				if !inDir(w, "/tmp") && !inDir(w, "/dev") {
-					return line, fmt.Sprintf("line %d writes %s", line, w)
+					return line, fmt.Sprintf("line %d writes %s", line, w), nil
 				}
 			}
 			switch c.Name() {
-			case "", "true", "echo", "set", "apt-get", "apt", "apk", "yum", "dnf", "microdnf":
-				continue
+			case "", "true", "echo", "set", "apt-get", "apt", "apk", "yum", "dnf", "microdnf", "mkdir":
+				continue // mkdir makes new directories, which the effects pass carries
+			case "chmod":
+				// chmod +x /start.sh of a file a COPY put there: the
+				// builder's file, mode included, follows the replayed COPY.
+				if files := u.chmodCopiedFiles(c); files != nil {
+					for _, f := range files {
+						modes = append(modes, Copy{Src: f, Dst: f, Line: line,
+							Why: fmt.Sprintf("line %d changes its mode: the builder's copy of the file keeps it", line)})
+					}
+					continue
+				}
 			case "rm":
 				ok := true
 				for _, a := range nonFlags(c.Args[1:]) {
@@ -465,10 +478,46 @@ func (u *Unit) rootAppWriter(from int, allowed func(s *Step, c Command) bool) (i
 			if allowed != nil && allowed(s, c) {
 				continue
 			}
-			return line, fmt.Sprintf("line %d runs %s", line, strings.Join(c.Args, " "))
+			return line, fmt.Sprintf("line %d runs %s", line, strings.Join(c.Args, " ")), nil
 		}
 	}
-	return 0, ""
+	return 0, "", modes
+}
+
+// chmodCopiedFiles lists the files a chmod changes when each is a file a
+// COPY from the build context put in the image (COPY server.js start.sh
+// /), or returns nil: a recursive chmod, a pattern, a variable or a
+// directory is not followed.
+func (u *Unit) chmodCopiedFiles(c Command) []string {
+	args := c.Args[1:]
+	if c.Dynamic || len(args) < 2 || hasOption(args, "R", "--recursive") {
+		return nil
+	}
+	var files []string
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") || strings.ContainsAny(a, "$*?[") {
+			return nil
+		}
+		p := Resolve(c.Dir, a)
+		found := false
+		for _, cp := range u.contextCopies() {
+			if !cp.intoDir && cp.dest == p || cp.intoDir && path.Join(cp.dest, path.Base(cp.src)) == p && path.Ext(cp.src) != "" {
+				found = true
+			}
+			// COPY . . or COPY bin/ /bin/: a regular file of that
+			// directory of the build context.
+			if rel, in := under(p, cp.dest); in && rel != "." && u.Context != nil && (cp.src == "." || u.contextIsDir(cp.src)) {
+				if st, err := fs.Stat(u.Context.FS, path.Join(cp.src, rel)); err == nil && st.Mode().IsRegular() {
+					found = true
+				}
+			}
+		}
+		if !found {
+			return nil
+		}
+		files = append(files, p)
+	}
+	return files
 }
 
 // pipOutsideApp reports whether c is a pip install that writes only into

@@ -68,7 +68,9 @@ A file is skipped when a node script is given an absolute path outside the app d
 writes there cannot be carried. An app installed in / (no WORKDIR) cannot be copied whole: the runtime
 repeats the original's COPYs from the build context and takes node_modules (and the build outputs)
 from the deps stage or the builder, only when nothing but the package manager writes into / after the
-first COPY and package.json has no install scripts (without the build context, with a warning).
+first COPY and package.json has no install scripts (without the build context, with a warning); a
+file a later chmod makes executable comes from the builder after the repeated COPY, and a mkdir is
+carried as a made directory.
 Without package.json, an npm script the container runs keeps the dev dependencies. When the
 container runs only a static file server installed globally (serve, http-server) on a build output,
 the runtime gets that output alone: no node_modules, no sources (serve reads serve.json from the
@@ -368,7 +370,7 @@ func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]C
 		}
 		return c.Name() == "corepack"
 	}
-	if line, what := u.rootAppWriter(-1, func(s *Step, c Command) bool {
+	line, what, modes := u.rootAppWriter(-1, func(s *Step, c Command) bool {
 		switch {
 		case s == install:
 			// npm ci && npx tailwindcss -o public/out.css: the outputs of a
@@ -378,7 +380,8 @@ func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]C
 			return pm[c.Name()] // global tools
 		}
 		return pm[c.Name()] && outWhy == ""
-	}); line != 0 {
+	})
+	if line != 0 {
 		if outWhy != "" && line > install.In.StartLine {
 			return nil, outWhy
 		}
@@ -423,7 +426,7 @@ func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]C
 		out := path.Join("/", o.Dir)
 		copies = append(copies, Copy{Src: out, Dst: out, Line: o.Line, Why: "the build output"})
 	}
-	return copies, ""
+	return append(copies, modes...), ""
 }
 
 // nodeModulesMoved finds the cp or mv after the install that puts

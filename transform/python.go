@@ -29,7 +29,8 @@ receives the venv and the app: the directories the build context was copied into
 WORKDIR, taken from the builder so generated files come along; an app copied into / (no WORKDIR),
 which cannot be copied apart from the image, is copied again from the build context by the
 original's COPY when only pip installs (of no local project: ., -e, a path, in the command or the
-requirements files) and system package commands run after it. Build packages stay behind; -dev
+requirements files, and those they include), system package commands, mkdir and chmod of copied
+files (taken from the builder then, mode included) run after it. Build packages stay behind; -dev
 libraries become their run-time libraries, and packages known to compile against a library
 (psycopg2, mysqlclient, and PyYAML pinned before 5.4, which had no Linux wheel) bring it along. Python 2 has no venv module: without a virtualenv of the
 Dockerfile's own, site-packages moves whole, with /usr/local/bin (pip's console scripts) and
