@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -1012,7 +1013,9 @@ func (s *cScan) treeOf(p string, line int) *cBuild {
 		if b.Install || b.Line > line {
 			continue
 		}
-		if _, in := under(p, b.Dir); in && b.Dir != "/" {
+		// A build in / (no WORKDIR) writes ./server at the top, not
+		// every path of the image.
+		if _, in := under(p, b.Dir); in && (b.Dir != "/" || path.Dir(p) == "/") {
 			best = b
 		}
 	}
@@ -1289,6 +1292,9 @@ func (s *cScan) copyContextFiles() bool {
 			}
 			if covered(t) || s.removedAfter(t, line) != 0 {
 				continue
+			}
+			if isDir && t == "/" && slices.ContainsFunc(s.runs, func(b *cBuild) bool { return normDir(b.Dir) == "/" }) {
+				continue // the sources of a build in /: the effects pass carries their assets and configuration
 			}
 			if isDir && (t == "/" || systemDirs[t]) {
 				u.Skip(line, "line %d copies the build context into %s: its files cannot be told apart from the image's own", line, t)
