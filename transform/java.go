@@ -29,7 +29,9 @@ the Spring Boot plugin, whose *-plain.jar a build/libs/*.jar glob also matches (
 build or assemble do, bootJar alone does not). A container that runs
 Maven, Gradle or the JDK at run time (spring-boot:run, bootRun, jshell) is skipped. The maven image's
 mvn-entrypoint.sh and eclipse-temurin's __cacert_entrypoint.sh are wrappers that end in exec "$@": when
-the Dockerfile sets no ENTRYPOINT, one may replace the other (transparentEntrypoints).`,
+the Dockerfile sets no ENTRYPOINT, one may replace the other (transparentEntrypoints). The command's
+$VARIABLES take the values the Dockerfile's ENV and ARG give them (java -jar target/$VERTICLE_FILE).
+An Ant, Leiningen, Bazel or kotlinc build is a skip that says so.`,
 	Requires: []*Pass{passSteps, passContext},
 	Families: []string{"maven", "gradle", "openjdk", "eclipse-temurin", "amazoncorretto", "sbt"},
 	Run:      func(u *Unit) error { u.planJava(); return nil },
@@ -88,6 +90,14 @@ func (u *Unit) planJava() {
 	builds := u.javaBuilds()
 	jdk, why := javaBuilderJDK(u.Base)
 	if len(builds) == 0 {
+		for _, s := range u.Steps {
+			for _, c := range s.Commands {
+				if c.Name() == "ant" || c.Name() == "lein" || c.Name() == "bazel" || c.Name() == "kotlinc" {
+					u.Skip(s.In.StartLine, "line %d builds with %s, whose outputs are not followed (Maven, Gradle, sbt and javac are)", s.In.StartLine, c.Name())
+					return
+				}
+			}
+		}
 		what := ""
 		if jdk.JRE {
 			what = fmt.Sprintf(" (%s is already a JRE image)", u.Base.Expanded)
@@ -260,8 +270,34 @@ func execCommands(words []string, line int, wd string) ([]Command, int, bool, st
 // javaRefs finds the paths the run-time commands need.
 func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef, why string) {
 	found := false
+	var env EnvView
+	if len(u.Steps) > 0 {
+		env = u.Steps[len(u.Steps)-1].Env
+	}
 	for _, c := range cmds {
 		args := stripWrappers(c.Args)
+		if len(args) == 0 {
+			continue
+		}
+		// java -jar target/$VERTICLE_FILE with ENV VERTICLE_FILE: the
+		// image's value (a docker run -e may change it, as it would the
+		// original's).
+		var expanded []string
+		for _, a := range args {
+			if !strings.Contains(a, "$") {
+				expanded = append(expanded, a)
+				continue
+			}
+			v := expandVars(a, env, c.Env)
+			if varRe.FindString(a) == a {
+				// An unquoted $JAVA_OPTS: split into words, gone when
+				// empty.
+				expanded = append(expanded, strings.Fields(v)...)
+				continue
+			}
+			expanded = append(expanded, v)
+		}
+		args = expanded
 		if len(args) == 0 {
 			continue
 		}

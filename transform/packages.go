@@ -16,7 +16,7 @@ import (
 var buildOnlyPackages = map[string]bool{
 	"build-essential": true, "gcc": true, "g++": true, "make": true, "cmake": true, "pkg-config": true,
 	"pkgconf": true, "autoconf": true, "automake": true, "libtool": true, "git": true, "musl-dev": true,
-	"python3": true, "python": true, "python3-dev": true, "node-gyp": true, "build-base": true,
+	"python3": true, "python": true, "python3-dev": true, "python2": true, "python2.7": true, "python2-dev": true, "node-gyp": true, "build-base": true,
 	"binutils": true, "patch": true, "gnupg": true, "dirmngr": true, "unzip": true, "xz-utils": true,
 	"curl": true, "wget": true, "golang": true, "golang-go": true, "nodejs": true, "npm": true, "yarn": true,
 	"clang": true, "llvm": true, "protobuf-compiler": true, "linux-headers": true, "linux-headers-amd64": true, "linux-headers-arm64": true, "linux-headers-generic": true, "upx": true, "upx-ucl": true,
@@ -357,7 +357,9 @@ PostgreSQL, Docker, Chrome, MongoDB, Confluent) that does not provide it: postgr
 the Yarn source is Debian's. That holds for a -dev package too, whose run-time library would come
 from the source (Confluent's librdkafka). A -dev package installed with its recommends that maps to
 libcurl brings ca-certificates, which libcurl4 recommends; libc6-dev installed with libgdiplus stays
-(System.Drawing loads the unversioned libdl.so, only libc6-dev's before glibc 2.34).`,
+(System.Drawing loads the unversioned libdl.so, only libc6-dev's before glibc 2.34). A runtime whose
+Debian release is not known (node:16.14.2, aspnet:5.0: possibly buster, archived) gets no apt-get
+install unless the Dockerfile itself runs apt-get on that image: a skip.`,
 	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
 		p := u.Plan
@@ -666,6 +668,12 @@ libcurl brings ca-certificates, which libcurl4 recommends; libc6-dev installed w
 			u.Fact(line, "runtime %s instead of %s: Debian %s moved to archive.debian.org, so apt-get cannot install %s there; the program, linked against %s's older glibc, runs on %s's, and needs no library whose name changed", ref, p.Runtime.Ref, rel, strings.Join(names, ", "), rel, archivedSuccessor)
 			p.Runtime = ParseImage(ref, ref)
 		}
+		if p.Runtime.Release == "" && p.Runtime.Libc != "musl" && p.Runtime.Family != "alpine" && !u.runsApt() && !currentDotnet(u.Base) {
+			// node:16.14.2, aspnet:5.0: tags whose Debian may be buster,
+			// which left deb.debian.org in 2025.
+			u.Skip(line, "the runtime %s needs %s from apt, and the Debian release of %s is not known: on an archived release (buster, stretch) apt-get fails, and the Dockerfile never runs apt-get on this image to show it works", p.Runtime.Ref, strings.Join(names, ", "), u.Base.Expanded)
+			return nil
+		}
 		in := u.installRun(p.Runtime, names, recommends)
 		p.RuntimeRuns = append([]Gen{{In: in, Why: strings.Join(why, "; "), Line: line}}, p.RuntimeRuns...)
 		return nil
@@ -795,6 +803,28 @@ func (u *Unit) glibcMayPredate234() bool {
 	}
 	major, _ := versionParts(u.Base.Version)
 	return !(strings.HasPrefix(u.Base.Family, "dotnet") && major >= 8)
+}
+
+// currentDotnet reports whether a .NET image tag is one whose floating
+// tags are built on a release the Debian and Ubuntu mirrors serve: 6.0 and
+// 7.0 moved to Debian 12 in 2023 (dotnet-docker's announcement), 8.0 and
+// 9.0 are Debian 12, 10.0 Ubuntu 24.04.
+func currentDotnet(im Image) bool {
+	major, _ := versionParts(im.Version)
+	return strings.HasPrefix(im.Family, "dotnet") && major >= 6
+}
+
+// runsApt reports whether a RUN of the stage runs apt-get (or apt)
+// update or install: then the image's package sources answer.
+func (u *Unit) runsApt() bool {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			if n := c.Name(); (n == "apt-get" || n == "apt") && (slices.Contains(c.Args, "update") || slices.Contains(c.Args, "install")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // installs reports whether a step of the stage installs pkg.

@@ -409,6 +409,13 @@ func (u *Unit) pythonShebangInterp(n Needs) (script, interp string) {
 	} else {
 		cands = []string{"/usr/local/bin/" + n.Exec, "/usr/bin/" + n.Exec}
 	}
+	// What the container's own scripts run by path (./check.py before exec
+	// "$@" in an entrypoint script).
+	for _, c := range u.scriptCommands(u.containerCommands()) {
+		if len(c.Args) > 0 && strings.Contains(c.Args[0], "/") && !strings.Contains(c.Args[0], "$") {
+			cands = append(cands, Resolve(c.Dir, c.Args[0]))
+		}
+	}
 	for _, img := range cands {
 		rel, ok := u.contextFile(img, len(u.Steps))
 		if !ok {
