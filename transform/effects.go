@@ -29,7 +29,10 @@ behind. A RUN that executes the project's own code (python, node, ruby, a ./scri
 install may write elsewhere too: that is said in a warning, since what it writes cannot be known. A
 program compiled in / (no WORKDIR) leaves the sources the COPY brought there behind, like any
 source tree. A plan that would copy a directory of the distribution itself (/lib, /usr, /etc: a
-class path's lib/ in /) is skipped: the builder's would replace the runtime image's.`,
+class path's lib/ in /) is skipped: the builder's would replace the runtime image's. locale-gen,
+localedef, update-locale and dpkg-reconfigure locales write the compiled locale archive (and
+/etc/default/locale), which the runtime's locales package does not regenerate; a copied
+/etc/ld.so.conf.d entry is followed by ldconfig.`,
 	Requires: []*Pass{passRuntime},
 	Run: func(u *Unit) error {
 		if u.Plan == nil || u.skipped {
@@ -37,6 +40,7 @@ class path's lib/ in /) is skipped: the builder's would replace the runtime imag
 		}
 		u.carryEffects()
 		u.copyScriptPaths(0)
+		u.ldconfigForConf()
 		for _, c := range u.Plan.Copies {
 			if c.Replay == nil && distroDirs[path.Clean(c.Src)] {
 				// The app's lib/ in / is the image's /lib: copying it would
@@ -47,6 +51,24 @@ class path's lib/ in /) is skipped: the builder's would replace the runtime imag
 		}
 		return nil
 	},
+}
+
+// ldconfigForConf runs ldconfig in the runtime after a copied
+// /etc/ld.so.conf.d entry (a library directory the build registered): the
+// dynamic linker reads its cache, not the configuration.
+func (u *Unit) ldconfigForConf() {
+	p := u.Plan
+	for _, g := range append(append([]Gen{}, p.RuntimeTail...), p.RuntimeRuns...) {
+		if g.In != nil && (strings.Contains(string(g.In.Raw), "ldconfig") || strings.Contains(strings.Join(g.In.Text, " "), "ldconfig")) {
+			return
+		}
+	}
+	for _, c := range p.Copies {
+		if _, in := under(path.Clean(c.Dst), "/etc/ld.so.conf.d"); in && c.Replay == nil {
+			p.RuntimeTail = append(p.RuntimeTail, ldconfigRun(u, fmt.Sprintf("%s registers a library directory: the dynamic linker's cache must list it", c.Dst), c.Line))
+			return
+		}
+	}
 }
 
 // distroDirs hold the distribution's own programs, libraries and
@@ -502,6 +524,21 @@ func (u *Unit) commandEffects(s *Step, c Command, add func(kind effect, x, why s
 		name, args = path.Base(args[1]), args[2:]
 	}
 	switch name {
+	case "locale-gen", "localedef", "update-locale":
+		// The compiled locales live in one archive, which the runtime's
+		// locales package does not regenerate; update-locale writes the
+		// default.
+		add(effWrite, "/usr/lib/locale/locale-archive", why("compiles the locales into"), line)
+		if name == "update-locale" {
+			add(effWrite, "/etc/default/locale", why("writes"), line)
+		}
+		return
+	case "dpkg-reconfigure":
+		if slices.Contains(args, "locales") {
+			add(effWrite, "/usr/lib/locale/locale-archive", why("compiles the locales into"), line)
+			add(effWrite, "/etc/default/locale", why("writes"), line)
+			return
+		}
 	case "update-alternatives":
 		// update-alternatives --install LINK NAME PATH PRIORITY makes LINK
 		// (through /etc/alternatives/NAME) point to PATH.

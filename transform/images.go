@@ -134,7 +134,7 @@ func releaseOf(im Image) (release, libc string) {
 }
 
 var debianVersions = map[string]string{"11": "bullseye", "12": "bookworm", "13": "trixie", "10": "buster", "9": "stretch", "8": "jessie"}
-var ubuntuVersions = map[string]string{"18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
+var ubuntuVersions = map[string]string{"16.04": "xenial", "18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
 
 // ubuntuImage is the ubuntu image of a release ("noble" -> ubuntu:24.04),
 // or "" for a release the table does not know.

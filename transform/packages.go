@@ -281,7 +281,7 @@ var apkDevToRuntime = map[string]string{
 	"librsvg-dev": "librsvg", "freetype-dev": "freetype", "libwebp-dev": "libwebp", "tiff-dev": "tiff", "lcms2-dev": "lcms2",
 	"icu-dev": "icu-libs", "libsodium-dev": "libsodium", "gmp-dev": "gmp", "readline-dev": "readline", "libevent-dev": "libevent",
 	"pcre-dev": "pcre", "pcre2-dev": "pcre2", "libuv-dev": "libuv", "krb5-dev": "krb5-libs", "unixodbc-dev": "unixodbc",
-	"libzip-dev": "libzip", "openjpeg-dev": "openjpeg",
+	"libzip-dev": "libzip", "openjpeg-dev": "openjpeg", "libpcap-dev": "libpcap",
 	"mariadb-connector-c-dev": "mariadb-connector-c", "libressl-dev": "libressl", "geos-dev": "geos", "proj-dev": "proj",
 	"gdal-dev": "gdal", "lapack-dev": "lapack", "openblas-dev": "openblas", "libjpeg-turbo-dev": "libjpeg-turbo",
 	"harfbuzz-dev": "harfbuzz", "fribidi-dev": "fribidi", "libxcb-dev": "libxcb", "zeromq-dev": "libzmq",
@@ -292,7 +292,7 @@ var apkDevToRuntime = map[string]string{
 
 // aptSourceRe finds a RUN that adds a package source or its key (the
 // NodeSource setup script adds one).
-var aptSourceRe = regexp.MustCompile(`sources\.list|add-apt-repository|apt-key|/etc/apt/keyrings|/usr/share/keyrings|/etc/apk/repositories|deb\.nodesource\.com/setup`)
+var aptSourceRe = regexp.MustCompile(`sources\.list|add-apt-repository|apt-key|/etc/apt/keyrings|/usr/share/keyrings|/etc/apt/apt\.conf|/etc/apk/repositories|deb\.nodesource\.com/setup`)
 
 // sourcePackages are well-known vendor package sources and the packages
 // they provide (name prefixes), to name what a skip is about.
@@ -359,7 +359,10 @@ from the source (Confluent's librdkafka). A -dev package installed with its reco
 libcurl brings ca-certificates, which libcurl4 recommends; libc6-dev installed with libgdiplus stays
 (System.Drawing loads the unversioned libdl.so, only libc6-dev's before glibc 2.34). A runtime whose
 Debian release is not known (node:16.14.2, aspnet:5.0: possibly buster, archived) gets no apt-get
-install unless the Dockerfile itself runs apt-get on that image: a skip.`,
+install unless the Dockerfile itself runs apt-get on that image: a skip. tzdata and the other
+packages that ask debconf questions are installed with DEBIAN_FRONTEND=noninteractive unless the
+stage sets it. An apt configuration the Dockerfile writes (a proxy in /etc/apt/apt.conf.d) counts as
+a package source.`,
 	// Requires: every ecosystem pass, set in init.
 	Run: func(u *Unit) error {
 		p := u.Plan
@@ -777,10 +780,35 @@ func (u *Unit) installRun(rt Image, pkgs []string, recommends bool) *parser.Inst
 	if recommends {
 		flag = ""
 	}
+	install := "apt-get install -y "
+	if u.aptAsks(pkgs) {
+		install = "DEBIAN_FRONTEND=noninteractive " + install
+	}
 	return u.File.New("RUN",
 		"RUN apt-get update",
-		"    && apt-get install -y "+flag+strings.Join(pkgs, " "),
+		"    && "+install+flag+strings.Join(pkgs, " "),
 		"    && rm -rf /var/lib/apt/lists/*")
+}
+
+// interactivePackages ask debconf questions when installed (tzdata's
+// "Geographic area", on Ubuntu from 18.04): with no answer the build waits.
+var interactivePackages = map[string]bool{"tzdata": true, "keyboard-configuration": true, "console-setup": true, "krb5-config": true, "postfix": true}
+
+// aptAsks reports whether the runtime's install needs
+// DEBIAN_FRONTEND=noninteractive: a package that asks questions is
+// installed, and the stage sets no DEBIAN_FRONTEND the runtime restates.
+func (u *Unit) aptAsks(pkgs []string) bool {
+	if len(u.Steps) > 0 {
+		if _, ok := u.Steps[len(u.Steps)-1].Env.Get("DEBIAN_FRONTEND"); ok {
+			return false
+		}
+	}
+	for _, p := range pkgs {
+		if interactivePackages[p] {
+			return true
+		}
+	}
+	return false
 }
 
 // installsRecommends reports whether an apt install of the step keeps the

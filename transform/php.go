@@ -264,7 +264,16 @@ a RUN left in the builder installed, are skips.`,
 			if len(keptHelpers) > 0 {
 				because = " (" + strings.Join(keptHelpers, "; ") + ", so the runtime would repeat them; a RUN of their own would leave them behind)"
 			}
-			u.Skip(first.In.StartLine, "the runtime would repeat the whole system setup and a split would leave behind only %s, a few MB to tens of MB%s: not worth a second stage (REWRITE-RULES §2)", what, because)
+			setup := "the whole system setup"
+			for in := range plan.Replays {
+				if raw := string(in.Raw); strings.Contains(raw, "PHPIZE_DEPS") || strings.Contains(raw, "build-base") || strings.Contains(raw, "build-essential") {
+					// The compilers the setup installs stay in both: the
+					// extensions are built where they run.
+					setup = fmt.Sprintf("the whole system setup as written, compilers included (line %d installs them and builds the extensions)", in.StartLine)
+					break
+				}
+			}
+			u.Skip(first.In.StartLine, "the runtime would repeat %s, and a split would leave behind only %s, a few MB to tens of MB%s: not worth a second stage (REWRITE-RULES §2)", setup, what, because)
 			return nil
 		}
 		u.Fact(first.In.StartLine, "left in the builder: %s, and composer's download cache", strings.Join(left, ", "))
