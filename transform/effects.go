@@ -32,7 +32,8 @@ source tree. A plan that would copy a directory of the distribution itself (/lib
 class path's lib/ in /) is skipped: the builder's would replace the runtime image's. locale-gen,
 localedef, update-locale and dpkg-reconfigure locales write the compiled locale archive (and
 /etc/default/locale), which the runtime's locales package does not regenerate; a copied
-/etc/ld.so.conf.d entry is followed by ldconfig.`,
+/etc/ld.so.conf.d entry is followed by ldconfig. File capabilities a setcap set on a copied file get
+a warning: COPY --from may not keep them.`,
 	Requires: []*Pass{passRuntime},
 	Run: func(u *Unit) error {
 		if u.Plan == nil || u.skipped {
@@ -41,6 +42,7 @@ localedef, update-locale and dpkg-reconfigure locales write the compiled locale 
 		u.carryEffects()
 		u.copyScriptPaths(0)
 		u.ldconfigForConf()
+		u.warnCapabilities()
 		for _, c := range u.Plan.Copies {
 			if c.Replay == nil && distroDirs[path.Clean(c.Src)] {
 				// The app's lib/ in / is the image's /lib: copying it would
@@ -51,6 +53,28 @@ localedef, update-locale and dpkg-reconfigure locales write the compiled locale 
 		}
 		return nil
 	},
+}
+
+// warnCapabilities warns about file capabilities a RUN set with setcap on
+// a file the runtime copies: they live in an extended attribute, which a
+// COPY --from between stages has been reported to drop
+// (moby/buildkit#2250).
+func (u *Unit) warnCapabilities() {
+	for _, s := range u.Steps {
+		for _, c := range s.Commands {
+			ops := nonFlags(c.Args[1:])
+			if c.Name() != "setcap" || len(ops) < 2 || c.Dynamic {
+				continue
+			}
+			target := Resolve(c.Dir, ops[len(ops)-1])
+			for _, cp := range u.Plan.Copies {
+				if _, in := under(target, path.Clean(cp.Src)); in && cp.Replay == nil {
+					u.Warn(s.In.StartLine, "line %d sets file capabilities on %s with setcap, and COPY --from may not keep them (moby/buildkit#2250): check the runtime image, or run the setcap there again", s.In.StartLine, target)
+					break
+				}
+			}
+		}
+	}
 }
 
 // ldconfigForConf runs ldconfig in the runtime after a copied

@@ -398,7 +398,15 @@ a package source.`,
 					}
 				}
 				if len(left) > 0 {
-					u.Fact(l, "left in the builder: %s (build tools and headers the container does not run)", strings.Join(left, ", "))
+					// curl for a HEALTHCHECK on a runtime that has it is
+					// not installed again, though the container runs it.
+					what := "build tools and headers the container does not run"
+					for _, pkg := range left {
+						if _, tool := needs.Tools[pkgProgram(pkg)]; runs[pkgProgram(pkg)] || tool {
+							what = "build tools and headers, and programs the runtime image has itself"
+						}
+					}
+					u.Fact(l, "left in the builder: %s (%s)", strings.Join(left, ", "), what)
 				}
 			}
 		}()
