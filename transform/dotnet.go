@@ -117,6 +117,9 @@ func (u *Unit) planDotnet() {
 		// command after it.
 		for _, c := range cmds {
 			a := stripWrappers(c.Args)
+			if len(a) == 0 {
+				continue // tini -- alone
+			}
 			if n := path.Base(a[0]); len(a) > 2 && (n == "sh" || n == "bash") && !strings.HasPrefix(a[1], "-") {
 				a = a[1:] // bash /usr/local/bin/docker-entrypoint.sh dotnet App.dll
 			}
