@@ -270,10 +270,7 @@ func execCommands(words []string, line int, wd string) ([]Command, int, bool, st
 // javaRefs finds the paths the run-time commands need.
 func (u *Unit) javaRefs(cmds []Command, line int, viaShell bool) (refs []javaRef, why string) {
 	found := false
-	var env EnvView
-	if len(u.Steps) > 0 {
-		env = u.Steps[len(u.Steps)-1].Env
-	}
+	env := u.finalEnv()
 	for _, c := range cmds {
 		args := stripWrappers(c.Args)
 		if len(args) == 0 {

@@ -331,6 +331,10 @@ directory it serves).`,
 	},
 }
 
+// nodeLifecycleScripts are the package.json scripts npm runs around an
+// install, in their order.
+var nodeLifecycleScripts = []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"}
+
 // nodeNamedInstall is an npm install of named packages (npm install
 // express pg).
 type nodeNamedInstall struct {
@@ -348,7 +352,7 @@ type nodeNamedInstall struct {
 func (u *Unit) nodeRootCopies(install *Step, outs []nodeOut, outWhy string) ([]Copy, string) {
 	if u.Context != nil && u.Context.Package != nil {
 		pj := u.Context.Package
-		for _, life := range []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"} {
+		for _, life := range nodeLifecycleScripts {
 			if _, ok := pj.Scripts[life]; ok {
 				return nil, fmt.Sprintf("package.json's %s script may write files into / that the runtime would not get", life)
 			}
@@ -1281,7 +1285,7 @@ func (u *Unit) nodeDepsPlan(install *Step, appDir string, outs []nodeOut, outWhy
 	if pkg, via := u.nodeRunDevDep(); pkg != "" {
 		return st, nil, fmt.Sprintf("%s runs %s, a devDependency, which the deps stage's production install leaves out", via, pkg)
 	}
-	for _, life := range []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"} {
+	for _, life := range nodeLifecycleScripts {
 		script, ok := pj.Scripts[life]
 		if !ok {
 			continue
@@ -1586,7 +1590,7 @@ func (u *Unit) nodeGlobalOnly(s *Step) bool {
 	if s.In.Keyword != "run" || len(s.Commands) == 0 || u.Context == nil || u.Context.Package == nil {
 		return false
 	}
-	for _, life := range []string{"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"} {
+	for _, life := range nodeLifecycleScripts {
 		if _, ok := u.Context.Package.Scripts[life]; ok {
 			return false
 		}

@@ -416,6 +416,9 @@ a package source.`,
 		sourceSkip := func(s *Step, pkg string) {
 			u.Skip(s.In.StartLine, "%s", u.sourceSkipReason(s, pkg, sourceStep))
 		}
+		// mayComeFromSource: a package source was added by now, and pkg is
+		// not known to come from the distribution all the same.
+		mayComeFromSource := func(pkg string) bool { return sourceLine != 0 && !fromDistribution(sourceStep, pkg) }
 		for _, s := range u.Steps {
 			if p.Replays[s.In] != "" || p.Left[s.In] {
 				continue // repeated in the runtime stage as it is, or left behind on purpose
@@ -443,14 +446,14 @@ a package source.`,
 					u.Skip(s.In.StartLine, "line %d installs the package file %s, which the runtime stage does not have: install it there by hand", s.In.StartLine, pkg)
 					return nil
 				}
-				if sourceLine != 0 && !strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !skipPackages.MatchString(pkg) && !fromDistribution(sourceStep, pkg) {
+				if !strings.HasSuffix(pkg, "-dev") && !isBuildOnly(pkg) && !skipPackages.MatchString(pkg) && mayComeFromSource(pkg) {
 					sourceSkip(s, pkg)
 					return nil
 				}
 				switch {
 				case musl:
 					if rt, ok := apkDevToRuntime[pkg]; ok {
-						if !p.Static && sourceLine != 0 && !fromDistribution(sourceStep, pkg) {
+						if !p.Static && mayComeFromSource(pkg) {
 							sourceSkip(s, pkg) // a -dev of an edge or vendor repository
 							return nil
 						}
@@ -473,7 +476,7 @@ a package source.`,
 					if p.Static {
 						continue // a static binary links nothing at run time
 					}
-					if sourceLine != 0 && !fromDistribution(sourceStep, pkg) {
+					if mayComeFromSource(pkg) {
 						// librdkafka-dev from Confluent's source: the
 						// runtime's librdkafka1 would be Debian's, older.
 						sourceSkip(s, pkg)
@@ -806,10 +809,8 @@ var interactivePackages = map[string]bool{"tzdata": true, "keyboard-configuratio
 // DEBIAN_FRONTEND=noninteractive: a package that asks questions is
 // installed, and the stage sets no DEBIAN_FRONTEND the runtime restates.
 func (u *Unit) aptAsks(pkgs []string) bool {
-	if len(u.Steps) > 0 {
-		if _, ok := u.Steps[len(u.Steps)-1].Env.Get("DEBIAN_FRONTEND"); ok {
-			return false
-		}
+	if _, ok := u.finalEnv().Get("DEBIAN_FRONTEND"); ok {
+		return false
 	}
 	for _, p := range pkgs {
 		if interactivePackages[p] {

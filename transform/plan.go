@@ -633,8 +633,8 @@ var repoToolingFiles = []string{"docker-compose", "compose.", "skaffold", "taskf
 	"catalog-info", "app.json", "heroku", "procfile", "makefile", "cargo.", "go.", "package", "tslint", "eslint",
 	"prettier", "jest.config", "babel.config", "webpack", "rollup", "vite.config", "deno.json", "biome.json", "dependabot",
 	"goreleaser", "golangci", "cliff.toml", "rustfmt.toml", "clippy.toml", "deny.toml", "rust-toolchain", "dist-workspace",
-	"release-please", "commitlint", "codeowners", "mkdocs", "openapi-generator", "swagger-codegen", "pyproject.toml",
-	"setup.cfg", "tox.ini", "pytest.ini", "mypy.ini", ".flake8", "pom.xml", "build.xml", "settings.xml"}
+	"release-please", "commitlint", "codeowners", "openapi-generator", "swagger-codegen", "pyproject.toml",
+	"setup.cfg", "tox.ini", "pytest.ini", "mypy.ini", "pom.xml", "build.xml", "settings.xml"}
 
 // copyScriptPaths carries what the container's own scripts (an
 // entrypoint.sh of the build context) read or write where the Dockerfile

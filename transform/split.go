@@ -797,13 +797,19 @@ func (u *Unit) followBuildArgs(rt Image) (ref string, used []string) {
 // chown -R app:app, runuser -u app, chpst -u app, s6-setuidgid app),
 // which this Dockerfile creates and the runtime image lacks: the script
 // fails on a name missing from /etc/passwd.
+// finalEnv is the ENV and ARG view the container runs with: the last
+// step's (a zero view when the stage has none).
+func (u *Unit) finalEnv() EnvView {
+	if len(u.Steps) == 0 {
+		return EnvView{}
+	}
+	return u.Steps[len(u.Steps)-1].Env
+}
+
 func (u *Unit) scriptUsers(family string) []string {
 	var out []string
 	seen := map[string]bool{}
-	var env EnvView // the ENV the container runs with
-	if len(u.Steps) > 0 {
-		env = u.Steps[len(u.Steps)-1].Env
-	}
+	env := u.finalEnv()
 	add := func(owner string) {
 		owner = expandVars(owner, env, nil)
 		for i, n := range strings.SplitN(owner, ":", 2) {
